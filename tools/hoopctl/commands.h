@@ -1,0 +1,18 @@
+// Copyright 2026 The hoop Authors.
+//
+// hoopctl's subcommands. Each lives in its own file and adds itself to the
+// CLI11 app; main.cc calls every Register function below.
+
+#ifndef HOOP_TOOLS_HOOPCTL_COMMANDS_H_
+#define HOOP_TOOLS_HOOPCTL_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+namespace hoop::hoopctl {
+
+// hoopctl decode --protocol postgres --client C2S --server S2C
+void RegisterDecode(CLI::App& app);
+
+}  // namespace hoop::hoopctl
+
+#endif  // HOOP_TOOLS_HOOPCTL_COMMANDS_H_
