@@ -11,7 +11,7 @@
 //   Frame f;
 //   while (dec.Next(Direction::kClientToServer, &f) == DecodeResult::kFrame) {
 //     if (f.type == MessageType::kQuery) {
-//       auto q = Parse<Query>(f);          // q->query views the frame
+//       auto q = ParseAs<Query>(f);        // q->query views the frame
 //     }
 //   }
 //   // kNeedMore: the chunk is used up (an incomplete tail was kept).
@@ -412,13 +412,13 @@ absl::StatusOr<Message> ParseMessage(const Frame& frame);
 
 // Typed shortcut: InvalidArgument if the frame is not a T.
 template <typename T>
-absl::StatusOr<T> Parse(const Frame& frame) {
+absl::StatusOr<T> ParseAs(const Frame& frame) {
   absl::StatusOr<Message> m = ParseMessage(frame);
   if (!m.ok()) return m.status();
   if (T* t = std::get_if<T>(&*m)) return std::move(*t);
-  return absl::InvalidArgumentError(
-      std::string("postgres: frame is a ") +
-      std::string(MessageTypeName(frame.type)) + ", not the type asked for");
+  return absl::InvalidArgumentError("postgres: frame is a " +
+                                    std::string(MessageTypeName(frame.type)) +
+                                    ", not the type asked for");
 }
 
 // Appends the wire form of `message` to `out` (type byte, length, body).
@@ -576,12 +576,13 @@ class Decoder {
   enum class AuthPending : std::uint8_t { kNone, kPassword, kSASLInitial, kSASL, kGSS };
 
   struct Side {
-    std::string buffer;    // unconsumed bytes that had to be copied
-    std::size_t pos = 0;   // consumed prefix of buffer
-    bool buffer_views = false;   // frames this cycle point into buffer
-    std::vector<std::string> retired;  // old buffers with live views
+    std::string buffer;          // unconsumed bytes that had to be copied
+    std::size_t pos = 0;         // consumed prefix of buffer
+    bool buffer_views = false;   // frames since the last Feed view buffer
+    std::vector<std::string> retired;  // old buffers that frames still view
+    std::string spare;           // a retired buffer's memory, for reuse
     std::string_view input;      // the rest of the caller's chunk
-    std::uint64_t consumed = 0;
+    std::uint64_t consumed = 0;  // stream offset of the next frame
     Phase phase = Phase::kStartup;
     absl::Status status;
   };
@@ -592,8 +593,11 @@ class Decoder {
                             std::size_t* need);
   DecodeResult DecodeServer(Side& s, std::string_view data, Frame* frame,
                             std::size_t* need);
+  DecodeResult Tagged(Direction dir, std::string_view data, MessageType type,
+                      Frame* frame, std::size_t* need);
+  DecodeResult Validate(Direction dir, Frame* frame);
   DecodeResult Fail(Direction dir, absl::StatusCode code, std::uint64_t offset,
-                    MessageType type, std::string_view what);
+                    std::string_view type, std::string_view what);
   void Append(Side& s, std::string_view bytes);
   void AfterFrame(Direction dir, const Frame& frame);
 
