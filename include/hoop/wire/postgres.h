@@ -40,6 +40,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -608,6 +609,33 @@ class Decoder {
   bool authenticated_ = false;
   bool ready_ = false;
 };
+
+// ---------------------------------------------------------------------------
+// Offline decoding of a recorded connection: the whole client stream and the
+// whole server stream (e.g. a capture split into its two directions).
+//
+// Frames are delivered in conversation order as far as the streams allow: the
+// client's messages up to one that awaits an answer (Query, Sync, a startup or
+// authentication message, ...), then the server's up to the end of that answer
+// (ReadyForQuery, an authentication request, ...), and so on.
+
+struct RecordedOptions {
+  DecoderOptions decoder;
+  // Feeds each direction in chunks of at most this many bytes (0: whole), to
+  // test that the decoding does not depend on how bytes arrive.
+  std::size_t max_chunk = 0;
+};
+
+// Calls on_frame(direction, frame) for every frame. LIFETIME: the frame's
+// views are valid only during the call.
+// Returns OK when both streams decoded to their end (or to the start of TLS);
+// otherwise the first error, after every frame before it was delivered: the
+// decoder's error, or a stream that ends inside a message, or bytes that
+// cannot be named because the other stream ended first.
+absl::Status DecodeRecorded(
+    std::string_view client, std::string_view server,
+    const std::function<void(Direction, const Frame&)>& on_frame,
+    const RecordedOptions& options = {});
 
 }  // namespace hoop::wire::postgres
 
