@@ -74,7 +74,7 @@ class Lexer {
         i = SkipBlockComment(i);
         continue;
       }
-      if (c == ';' && depth_ <= 0 && block_ == 0) {
+      if (c == ';' && depth_ <= 0) {
         ResolvePendingEnd(false);
         if (block_ == 0) {
           Finish();
