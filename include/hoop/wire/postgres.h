@@ -40,6 +40,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <iterator>
 #include <optional>
@@ -601,10 +602,13 @@ class Decoder {
                     std::string_view type, std::string_view what);
   void Append(Side& s, std::string_view bytes);
   void AfterFrame(Direction dir, const Frame& frame);
+  void ExpectAuthResponse(Direction dir, AuthPending what);
 
   DecoderOptions options_;
   Side sides_[2];
-  AuthPending auth_pending_ = AuthPending::kNone;
+  // Authentication requests the client has yet to answer, oldest first (a
+  // reader of two recorded streams may decode the server ahead of the client).
+  std::deque<AuthPending> auth_pending_;
   std::uint32_t protocol_version_ = 0;
   bool authenticated_ = false;
   bool ready_ = false;

@@ -100,11 +100,11 @@ class Reader {
   bool Count(std::int16_t* n, std::size_t min_item_size, const char* what) {
     if (!Int16(n, what)) return false;
     if (*n < 0) {
-      error_ = std::string(what) + ": negative count " + std::to_string(*n);
+      error_ = std::string(what) + ": negative (" + std::to_string(*n) + ")";
       return false;
     }
     if (static_cast<std::size_t>(*n) * min_item_size > remaining()) {
-      error_ = std::string(what) + ": count " + std::to_string(*n) +
+      error_ = std::string(what) + ": " + std::to_string(*n) +
                " does not fit in the message";
       return false;
     }

@@ -349,18 +349,20 @@ DecodeResult Decoder::DecodeClient(Side& s, std::string_view data, Frame* frame,
                 absl::StrCat("unknown ", DescribeTag(tag), " from the client"));
   }
   if (type == MessageType::kPasswordMessage) {
-    switch (auth_pending_) {
+    if (auth_pending_.empty()) {
+      if (s.phase == Phase::kAuth && !authenticated_ && server.phase != Phase::kClosed &&
+          server.status.ok()) {
+        return DecodeResult::kNeedPeer;  // the server's request decides
+      }
+      return Fail(dir, absl::StatusCode::kInvalidArgument, s.consumed, "PasswordMessage",
+                  "not allowed: the server asked for no authentication response");
+    }
+    switch (auth_pending_.front()) {
       case AuthPending::kPassword: break;
       case AuthPending::kSASLInitial: type = MessageType::kSASLInitialResponse; break;
       case AuthPending::kSASL: type = MessageType::kSASLResponse; break;
       case AuthPending::kGSS: type = MessageType::kGSSResponse; break;
-      case AuthPending::kNone:
-        if (s.phase == Phase::kAuth && !authenticated_ &&
-            server.phase != Phase::kClosed && server.status.ok()) {
-          return DecodeResult::kNeedPeer;  // the server's request decides
-        }
-        return Fail(dir, absl::StatusCode::kInvalidArgument, s.consumed, "PasswordMessage",
-                    "not allowed: the server asked for no authentication response");
+      case AuthPending::kNone: break;
     }
   } else if (s.phase == Phase::kAuth && type != MessageType::kTerminate) {
     if (!authenticated_) {
@@ -445,6 +447,19 @@ DecodeResult Decoder::DecodeServer(Side& s, std::string_view data, Frame* frame,
   return Validate(dir, frame);
 }
 
+void Decoder::ExpectAuthResponse(Direction dir, AuthPending what) {
+  // A real exchange has a handful of rounds; a flood of requests that the
+  // client never answers is not buffered without bound.
+  constexpr std::size_t kMaxPendingAuth = 64;
+  if (auth_pending_.size() >= kMaxPendingAuth) {
+    Side& s = sides_[static_cast<int>(dir)];
+    Fail(dir, absl::StatusCode::kResourceExhausted, s.consumed, "Authentication",
+         "more than 64 authentication requests left unanswered");
+    return;
+  }
+  auth_pending_.push_back(what);
+}
+
 void Decoder::AfterFrame(Direction dir, const Frame& frame) {
   Side& s = sides_[static_cast<int>(dir)];
   Side& peer = sides_[static_cast<int>(Opposite(dir))];
@@ -476,32 +491,27 @@ void Decoder::AfterFrame(Direction dir, const Frame& frame) {
     }
     case MessageType::kAuthenticationOk:
       authenticated_ = true;
-      auth_pending_ = AuthPending::kNone;
       break;
     case MessageType::kAuthenticationCleartextPassword:
     case MessageType::kAuthenticationMD5Password:
-      auth_pending_ = AuthPending::kPassword;
+      ExpectAuthResponse(dir, AuthPending::kPassword);
       break;
     case MessageType::kAuthenticationSASL:
-      auth_pending_ = AuthPending::kSASLInitial;
+      ExpectAuthResponse(dir, AuthPending::kSASLInitial);
       break;
     case MessageType::kAuthenticationSASLContinue:
-      auth_pending_ = AuthPending::kSASL;
+      ExpectAuthResponse(dir, AuthPending::kSASL);
       break;
     case MessageType::kAuthenticationGSS:
     case MessageType::kAuthenticationSSPI:
     case MessageType::kAuthenticationGSSContinue:
-      auth_pending_ = AuthPending::kGSS;
-      break;
-    case MessageType::kAuthenticationKerberosV5:
-    case MessageType::kAuthenticationSASLFinal:
-      auth_pending_ = AuthPending::kNone;
+      ExpectAuthResponse(dir, AuthPending::kGSS);
       break;
     case MessageType::kPasswordMessage:
     case MessageType::kSASLInitialResponse:
     case MessageType::kSASLResponse:
     case MessageType::kGSSResponse:
-      auth_pending_ = AuthPending::kNone;
+      auth_pending_.pop_front();
       break;
     case MessageType::kNegotiateProtocolVersion:
       protocol_version_ = (3u << 16) | static_cast<std::uint32_t>(
