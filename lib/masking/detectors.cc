@@ -1,0 +1,309 @@
+// Copyright 2026 The hoop Authors.
+//
+// The built-in detectors: patterns, checks and their longest matches.
+//
+// Every pattern is compiled Latin-1 and leftmost-longest, and bounded (no
+// unbounded repetition), so max_len holds. Patterns that would need more than
+// RE2's 1000-repeat limit (JWT, PEM blocks) match a bounded head and a check
+// extends the finding to its true end.
+
+#include <cstring>
+#include <string_view>
+
+#include "absl/strings/ascii.h"
+#include "masking/internal/engine.h"
+
+namespace hoop::masking::internal {
+namespace {
+
+inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+inline bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+inline bool IsAlnum(char c) {
+  return IsDigit(c) || IsUpper(c) || (c >= 'a' && c <= 'z');
+}
+inline bool IsHex(char c) {
+  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+inline bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+         c == '\v';
+}
+
+Verdict CheckCard(std::string_view text, std::size_t s, std::size_t* e) {
+  std::string_view m = text.substr(s, *e - s);
+  if (m[0] < '2' || m[0] > '6') return Verdict::kRetry;
+  return LuhnValid(m) ? Verdict::kAccept : Verdict::kRetry;
+}
+
+Verdict CheckSsn(std::string_view text, std::size_t s, std::size_t* e) {
+  return UsSsnValid(text.substr(s, *e - s)) ? Verdict::kAccept : Verdict::kSkip;
+}
+
+// A dotted quad that is part of a longer dotted number (1.2.3.4.5, a version
+// string or an OID) is not an address.
+Verdict CheckIpv4(std::string_view text, std::size_t s, std::size_t* e) {
+  if (s >= 2 && text[s - 1] == '.' && IsDigit(text[s - 2])) {
+    return Verdict::kSkip;
+  }
+  if (*e + 1 < text.size() && text[*e] == '.' && IsDigit(text[*e + 1])) {
+    return Verdict::kSkip;
+  }
+  return Verdict::kAccept;
+}
+
+inline bool Ipv6Neighbour(char c) {
+  return IsAlnum(c) || c == '_' || c == ':';
+}
+
+Verdict CheckIpv6(std::string_view text, std::size_t s, std::size_t* e) {
+  if (*e - s < 3) return Verdict::kSkip;  // a bare "::"
+  if (s > 0 && (Ipv6Neighbour(text[s - 1]) || text[s - 1] == '.')) {
+    return Verdict::kSkip;
+  }
+  if (*e < text.size()) {
+    char c = text[*e];
+    if (Ipv6Neighbour(c)) return Verdict::kSkip;
+    if (c == '.' && *e + 1 < text.size() && IsDigit(text[*e + 1])) {
+      return Verdict::kSkip;
+    }
+  }
+  return Verdict::kAccept;
+}
+
+Verdict CheckIban(std::string_view text, std::size_t s, std::size_t* e) {
+  return Mod97Valid(text.substr(s, *e - s)) ? Verdict::kAccept
+                                            : Verdict::kRetry;
+}
+
+// user@host inside a URL's authority (scheme://user:pw@host) is not an
+// e-mail address; URL_PASSWORD handles the password.
+Verdict CheckEmail(std::string_view text, std::size_t s, std::size_t* e) {
+  (void)e;
+  std::size_t stop = s > 300 ? s - 300 : 0;
+  for (std::size_t i = s; i > stop; --i) {
+    char c = text[i - 1];
+    if (IsSpace(c) || c == '?' || c == '#' || c == '"' || c == '\'' ||
+        c == '<' || c == '>' || c == '@') {
+      break;
+    }
+    if (c == '/') {
+      if (i >= 3 && text[i - 2] == '/' && text[i - 3] == ':') {
+        return Verdict::kSkip;
+      }
+      break;
+    }
+  }
+  return Verdict::kAccept;
+}
+
+Verdict CheckAwsSecret(std::string_view text, std::size_t s, std::size_t* e) {
+  (void)s;
+  auto in_class = [](char c) { return IsAlnum(c) || c == '/' || c == '+'; };
+  if (*e < text.size() && in_class(text[*e])) return Verdict::kSkip;
+  bool upper = false, lower = false;
+  for (std::size_t i = *e - 40; i < *e; ++i) {
+    upper |= IsUpper(text[i]);
+    lower |= (text[i] >= 'a' && text[i] <= 'z');
+  }
+  return upper && lower ? Verdict::kAccept : Verdict::kSkip;
+}
+
+constexpr std::size_t kJwtMax = 16384;
+constexpr std::size_t kPemMax = 16384;
+
+inline bool IsB64Url(char c) { return IsAlnum(c) || c == '_' || c == '-'; }
+
+// The pattern matched "eyJ<header>.eyJ"; take the payload and an optional
+// signature, up to kJwtMax bytes in all.
+Verdict ExtendJwt(std::string_view text, std::size_t s, std::size_t* e) {
+  std::size_t limit = std::min(text.size(), s + kJwtMax);
+  std::size_t i = *e;
+  while (i < limit && IsB64Url(text[i])) ++i;
+  if (i - *e < 2) return Verdict::kRetry;
+  if (i + 1 < limit && text[i] == '.' && IsB64Url(text[i + 1])) {
+    ++i;
+    while (i < limit && IsB64Url(text[i])) ++i;
+  }
+  *e = i;
+  return Verdict::kAccept;
+}
+
+// The pattern matched the BEGIN line; take everything through the matching
+// END line. Without one (a truncated block) take the key body: every byte up
+// to kPemMax that can belong to a PEM body. Either way the key never leaks.
+Verdict ExtendPem(std::string_view text, std::size_t s, std::size_t* e) {
+  std::size_t limit = std::min(text.size(), s + kPemMax);
+  std::string_view rest = text.substr(*e, limit - *e);
+  std::size_t end_line = rest.find("-----END ");
+  if (end_line != std::string_view::npos) {
+    std::size_t tail = rest.find("PRIVATE KEY-----", end_line);
+    if (tail != std::string_view::npos && tail - end_line < 64) {
+      *e += tail + 16;
+      return Verdict::kAccept;
+    }
+  }
+  std::size_t i = *e;
+  while (i < limit) {
+    char c = text[i];
+    if (!(IsAlnum(c) || IsSpace(c) || c == '+' || c == '/' || c == '=' ||
+          c == ':' || c == ',' || c == '-' || c == '.')) {
+      break;
+    }
+    ++i;
+  }
+  *e = i;
+  return Verdict::kAccept;
+}
+
+// IBAN lengths by country (ISO 13616 registry).
+int IbanLength(char a, char b) {
+  static const struct {
+    char cc[3];
+    int len;
+  } kTable[] = {
+      {"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AZ", 28}, {"BA", 20},
+      {"BE", 16}, {"BG", 22}, {"BH", 22}, {"BR", 29}, {"BY", 28}, {"CH", 21},
+      {"CR", 22}, {"CY", 28}, {"CZ", 24}, {"DE", 22}, {"DK", 18}, {"DO", 28},
+      {"EE", 20}, {"EG", 29}, {"ES", 24}, {"FI", 18}, {"FO", 18}, {"FR", 27},
+      {"GB", 22}, {"GE", 22}, {"GI", 23}, {"GL", 18}, {"GR", 27}, {"GT", 28},
+      {"HR", 21}, {"HU", 28}, {"IE", 22}, {"IL", 23}, {"IQ", 23}, {"IS", 26},
+      {"IT", 27}, {"JO", 30}, {"KW", 30}, {"KZ", 20}, {"LB", 28}, {"LC", 32},
+      {"LI", 21}, {"LT", 20}, {"LU", 20}, {"LV", 21}, {"MC", 27}, {"MD", 24},
+      {"ME", 22}, {"MK", 19}, {"MR", 27}, {"MT", 31}, {"MU", 30}, {"NL", 18},
+      {"NO", 15}, {"PK", 24}, {"PL", 28}, {"PS", 29}, {"PT", 25}, {"QA", 29},
+      {"RO", 24}, {"RS", 22}, {"SA", 24}, {"SC", 31}, {"SE", 24}, {"SI", 19},
+      {"SK", 24}, {"SM", 27}, {"ST", 25}, {"SV", 28}, {"TL", 23}, {"TN", 24},
+      {"TR", 26}, {"UA", 29}, {"VA", 22}, {"VG", 24}, {"XK", 20},
+  };
+  for (const auto& row : kTable) {
+    if (row.cc[0] == a && row.cc[1] == b) return row.len;
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool LuhnValid(std::string_view s) {
+  int sum = 0, n = 0;
+  for (std::size_t i = s.size(); i > 0; --i) {
+    char c = s[i - 1];
+    if (!IsDigit(c)) continue;
+    int d = c - '0';
+    if (n++ % 2 == 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return n > 0 && sum % 10 == 0;
+}
+
+bool Mod97Valid(std::string_view s) {
+  char buf[64];
+  std::size_t n = 0;
+  for (char c : s) {
+    if (IsSpace(c) || c == '-') continue;
+    if (!IsAlnum(c) || n == sizeof(buf)) return false;
+    buf[n++] = absl::ascii_toupper(static_cast<unsigned char>(c));
+  }
+  if (n < 5) return false;
+  if (IsUpper(buf[0]) && IsUpper(buf[1])) {
+    int want = IbanLength(buf[0], buf[1]);
+    if (want != 0 && static_cast<std::size_t>(want) != n) return false;
+    if (want == 0) return false;
+  }
+  // Move the first four characters to the end; letters count as 10..35.
+  unsigned rem = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    char c = buf[(k + 4) % n];
+    if (IsDigit(c)) {
+      rem = (rem * 10 + static_cast<unsigned>(c - '0')) % 97;
+    } else {
+      unsigned v = static_cast<unsigned>(c - 'A') + 10;
+      rem = (rem * 100 + v) % 97;
+    }
+  }
+  return rem == 1;
+}
+
+bool UsSsnValid(std::string_view s) {
+  char d[9];
+  int n = 0;
+  for (char c : s) {
+    if (IsDigit(c)) {
+      if (n == 9) return false;
+      d[n++] = c;
+    }
+  }
+  if (n != 9) return false;
+  int area = (d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0');
+  int group = (d[3] - '0') * 10 + (d[4] - '0');
+  int serial = (d[5] - '0') * 1000 + (d[6] - '0') * 100 + (d[7] - '0') * 10 +
+               (d[8] - '0');
+  return area != 0 && area != 666 && area < 900 && group != 0 && serial != 0;
+}
+
+const std::vector<BuiltinSpec>& Builtins() {
+  static const std::vector<BuiltinSpec>* const kBuiltins =
+      new std::vector<BuiltinSpec>{
+          // Secrets first: on equal spans the earlier detector names it.
+          {"PRIVATE_KEY", R"(-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----)",
+           0, ExtendPem, kPemMax, Kind::kPem},
+          {"JWT", R"(\beyJ[A-Za-z0-9_-]{1,1000}\.eyJ)", 0, ExtendJwt, kJwtMax,
+           Kind::kJwt},
+          {"AWS_ACCESS_KEY_ID", R"(\b(?:AKIA|ASIA)[A-Z0-9]{16}\b)", 0, nullptr,
+           20, Kind::kAwsKeyId},
+          {"AWS_SECRET_ACCESS_KEY",
+           R"((?i:secret_?access_?key|aws_?secret_?key)["']?[ \t]{0,3}[:=][ \t]{0,3}["']?([A-Za-z0-9/+]{40}))",
+           1, CheckAwsSecret, 66, Kind::kAwsSecret},
+          {"GITHUB_TOKEN",
+           R"(\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})\b)",
+           0, nullptr, 266, Kind::kGithub},
+          {"SLACK_TOKEN", R"(\bxox[abposr]-[A-Za-z0-9-]{10,250}\b)", 0,
+           nullptr, 255, Kind::kSlack},
+          {"STRIPE_KEY", R"(\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,247}\b)", 0,
+           nullptr, 255, Kind::kStripe},
+          {"URL_PASSWORD",
+           R"(\b[A-Za-z][A-Za-z0-9+.-]{1,31}://[^\s:/?#@"'<>]{0,128}:([^\s/?#@"'<>]{1,128})@)",
+           1, nullptr, 293, Kind::kUrlPassword},
+          {"EMAIL",
+           R"([A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b)",
+           0, CheckEmail, 601, Kind::kEmail},
+          {"PAYMENT_CARD", R"(\b(?:\d[ -]?){12,18}\d\b)", 0, CheckCard, 37,
+           Kind::kCard},
+          {"US_SSN", R"(\b(?:\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4})\b)", 0,
+           CheckSsn, 11, Kind::kSsn},
+          {"IBAN",
+           R"(\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b)", 0,
+           CheckIban, 43, Kind::kIban},
+          {"PHONE",
+           R"(\+[1-9](?:[ .-]?\d){7,14}\b|(?:\+1[ .-]?)?(?:\(\d{3}\) ?|\b\d{3}[ .-])\d{3}[ .-]\d{4}\b)",
+           0, nullptr, 32, Kind::kPhone},
+          {"IPV4",
+           R"(\b(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\b)",
+           0, CheckIpv4, 15, Kind::kIpv4},
+          {"IPV6",
+           "(?:"
+           "(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
+           "|(?:[0-9A-Fa-f]{1,4}:){1,7}:"
+           "|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}"
+           "|(?:[0-9A-Fa-f]{1,4}:){1,5}(?::[0-9A-Fa-f]{1,4}){1,2}"
+           "|(?:[0-9A-Fa-f]{1,4}:){1,4}(?::[0-9A-Fa-f]{1,4}){1,3}"
+           "|(?:[0-9A-Fa-f]{1,4}:){1,3}(?::[0-9A-Fa-f]{1,4}){1,4}"
+           "|(?:[0-9A-Fa-f]{1,4}:){1,2}(?::[0-9A-Fa-f]{1,4}){1,5}"
+           "|[0-9A-Fa-f]{1,4}:(?::[0-9A-Fa-f]{1,4}){1,6}"
+           "|:(?::[0-9A-Fa-f]{1,4}){1,7}"
+           "|::"
+           "|(?:[0-9A-Fa-f]{1,4}:){6}(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)"
+           "\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)"
+           "|::(?:[Ff]{4}(?::0{1,4})?:)?(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?"
+           "\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)"
+           "|(?:[0-9A-Fa-f]{1,4}:){1,4}:(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?"
+           "\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)"
+           ")",
+           0, CheckIpv6, 45, Kind::kIpv6},
+      };
+  return *kBuiltins;
+}
+
+}  // namespace hoop::masking::internal

@@ -1,0 +1,169 @@
+// Copyright 2026 The hoop Authors.
+//
+// The masker's insides: compiled matchers, the prefilter that picks windows
+// for them, overlap resolution and rendering. Private to lib/masking (and its
+// tests and benchmark).
+
+#ifndef HOOP_LIB_MASKING_INTERNAL_ENGINE_H_
+#define HOOP_LIB_MASKING_INTERNAL_ENGINE_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "hoop/masking/masker.h"
+#include "re2/re2.h"
+
+namespace hoop::masking::internal {
+
+// What a check says about one RE2 match.
+enum class Verdict : std::uint8_t {
+  kAccept,  // a finding; continue after it
+  kRetry,   // not one; search again from the match's start + 1
+  kSkip,    // not one, and nothing inside it is; continue after it
+};
+
+// Validates a match [s, *e) of `text` (the whole value: checks may look at
+// the bytes around it) and may extend *e (never past s + max_len).
+using CheckFn = Verdict (*)(std::string_view text, std::size_t s,
+                            std::size_t* e);
+
+// Which prefilter gate feeds a matcher. kNone: RE2 over the whole value.
+enum class Kind : std::uint8_t {
+  kEmail,
+  kCard,
+  kSsn,
+  kPhone,
+  kIpv4,
+  kIpv6,
+  kIban,
+  kAwsKeyId,
+  kAwsSecret,
+  kGithub,
+  kSlack,
+  kStripe,
+  kJwt,
+  kPem,
+  kUrlPassword,
+  kNone,
+};
+inline constexpr int kNumKinds = static_cast<int>(Kind::kNone);
+
+struct BuiltinSpec {
+  const char* name;
+  const char* pattern;  // RE2, Latin-1, leftmost-longest
+  int capture;          // 0: mask the match; 1: mask group 1
+  CheckFn check;        // may be null
+  std::size_t max_len;  // longest finding, including extensions
+  Kind kind;
+};
+
+// The built-in detectors, in priority order.
+const std::vector<BuiltinSpec>& Builtins();
+
+// Validators shared by built-ins and custom detectors (on the masked part).
+bool LuhnValid(std::string_view s);    // digits of s, others ignored
+bool Mod97Valid(std::string_view s);   // alphanumerics of s, IBAN rearranged
+bool UsSsnValid(std::string_view s);   // the nine digits of s
+
+struct MethodSpec {
+  enum class Kind : std::uint8_t { kRedact, kPartial, kSameLength, kHash };
+  Kind kind = Kind::kRedact;
+  std::string token;  // REDACT: full token; HASH: the name inside [name:hex]
+  std::uint32_t keep_first = 0;
+  std::uint32_t keep_last = 0;
+};
+
+// Appends the masked form of `value`. False if it could not (HMAC failure).
+bool AppendMasked(const MethodSpec& m, std::string_view value,
+                  std::string_view hash_key, std::string* out);
+
+struct Matcher {
+  int detector;  // index into Rep::detectors
+  std::unique_ptr<RE2> re;
+  int capture = 0;
+  CheckFn check = nullptr;
+  // For custom validators (applied to the masked part).
+  bool (*validate)(std::string_view) = nullptr;
+  std::size_t max_len = 0;
+  Kind kind = Kind::kNone;
+};
+
+struct DetectorInfo {
+  std::string name;
+  MethodSpec method;
+};
+
+struct ColumnRuleSpec {
+  std::unique_ptr<RE2> name_re;     // null: any name
+  std::vector<std::string> types;   // lower case; empty: any
+  ColumnPlan::Action action = ColumnPlan::Action::kDetect;
+  std::uint64_t detectors = ~std::uint64_t{0};
+  MethodSpec method;
+};
+
+// A window [begin, end) of the value where one matcher's RE2 runs.
+struct Window {
+  std::size_t begin;
+  std::size_t end;
+};
+using Windows = absl::InlinedVector<Window, 2>;
+
+// A raw finding before overlap resolution: the span to mask.
+struct Span {
+  std::size_t begin;
+  std::size_t end;
+  int detector;
+  int order;  // matcher index: priority among equal spans
+};
+using Spans = absl::InlinedVector<Span, 4>;
+
+}  // namespace hoop::masking::internal
+
+namespace hoop::masking {
+
+struct Masker::Rep {
+  MaskerOptions options;
+  std::vector<internal::DetectorInfo> detectors;
+  std::vector<internal::Matcher> matchers;
+  std::vector<internal::ColumnRuleSpec> columns;
+  std::vector<std::string> counter_names;
+  std::string hash_key;
+  std::size_t max_len = 0;
+  // Prefilter kinds with at least one matcher, and the custom matchers.
+  std::uint32_t kinds_present = 0;
+
+  // Findings of the matchers in `detectors` (bitmask) that start at or after
+  // `begin`; text[0, begin) is context only. Overlaps are merged into groups
+  // (sorted, disjoint), each named after its first span.
+  void Find(std::string_view text, std::size_t begin, std::uint64_t detectors,
+            bool prefilter, internal::Spans* groups) const;
+
+  // Appends text[from, to) with `groups` (all inside [from, to)) masked.
+  // False on a method failure (the caller fails closed).
+  bool Render(std::string_view text, std::size_t from, std::size_t to,
+              const internal::Spans& groups, std::string* out) const;
+
+  void Count(const internal::Spans& groups, MaskCounters* counters) const;
+  std::size_t column_counter() const { return detectors.size(); }
+  std::size_t fail_counter() const { return detectors.size() + 1; }
+};
+
+namespace internal {
+
+// The prefilter: for each kind whose bit is set in `kinds`, the windows of
+// text[begin, n) where that kind's matchers can find anything. Every RE2
+// match of a gated pattern that starts at or after `begin` lies inside one
+// window (so searching only the windows finds the same matches).
+void Prefilter(std::string_view text, std::size_t begin, std::uint32_t kinds,
+               std::array<Windows, kNumKinds>* windows);
+
+}  // namespace internal
+}  // namespace hoop::masking
+
+#endif  // HOOP_LIB_MASKING_INTERNAL_ENGINE_H_
