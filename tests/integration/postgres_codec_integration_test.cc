@@ -263,8 +263,12 @@ class PgConnection {
           break;
         }
         case MessageType::kBackendKeyData:
-          backend_pid_ = As<BackendKeyData>(*f).process_id;
+        {
+          const auto key = As<BackendKeyData>(*f);
+          backend_pid_ = key.process_id;
+          secret_key_ = std::string(key.secret_key);
           break;
+        }
         default:
           break;
       }
@@ -295,6 +299,7 @@ class PgConnection {
   const std::vector<OwnedFrame>& client_frames() const { return client_frames_; }
   const std::map<std::string, std::string>& parameters() const { return parameters_; }
   std::int32_t backend_pid() const { return backend_pid_; }
+  const std::string& secret_key() const { return secret_key_; }
 
  private:
   explicit PgConnection(int fd) : fd_(fd) {}
@@ -319,6 +324,7 @@ class PgConnection {
   std::size_t next_ = 0;  // server_frames_[next_] is the next for Receive()
   std::map<std::string, std::string> parameters_;
   std::int32_t backend_pid_ = 0;
+  std::string secret_key_;
 };
 
 // ---------------------------------------------------------------------------
@@ -703,6 +709,90 @@ TEST_F(PostgresCodecIntegrationTest, ListenNotify) {
   EXPECT_EQ(n.process_id, notifier->backend_pid());
   EXPECT_EQ(n.channel, "hoop_events");
   EXPECT_EQ(n.payload, "from afar");
+}
+
+TEST_F(PostgresCodecIntegrationTest, SslRequestRefusedThenPlainStartup) {
+  // ssl = off: the server answers 'N' and the client goes on in plain text.
+  std::unique_ptr<PgConnection> c = PgConnection::Open(server_->port());
+  ASSERT_NE(c, nullptr);
+  c->Send(SSLRequest{});
+  std::optional<OwnedFrame> f = c->Receive();
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->type, MessageType::kSSLResponse);
+  EXPECT_EQ(As<SSLResponse>(*f).answer, 'N');
+  EXPECT_EQ(f->bytes, "N");
+  ASSERT_TRUE(c->LoginOk());
+  EXPECT_THAT(Names(c->client_frames()),
+              ElementsAre("SSLRequest", "StartupMessage", "SASLInitialResponse",
+                          "SASLResponse"));
+  EXPECT_THAT(Names(c->Query("SELECT 1")),
+              ElementsAre("RowDescription", "DataRow", "CommandComplete", "ReadyForQuery"));
+}
+
+TEST_F(PostgresCodecIntegrationTest, GssencRequestAnswered) {
+  // Debian's server is built with GSSAPI and answers 'G' on TCP even without
+  // a keytab (a server built without it answers 'N'). After 'G' the stream is
+  // GSSAPI-wrapped, so the test stops there.
+  std::unique_ptr<PgConnection> c = PgConnection::Open(server_->port());
+  ASSERT_NE(c, nullptr);
+  c->Send(GSSENCRequest{});
+  std::optional<OwnedFrame> f = c->Receive();
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->type, MessageType::kGSSENCResponse);
+  EXPECT_THAT(As<GSSENCResponse>(*f).answer, ::testing::AnyOf('G', 'N'));
+  EXPECT_EQ(f->bytes.size(), 1u);
+  EXPECT_THAT(Names(c->client_frames()), ElementsAre("GSSENCRequest"));
+}
+
+TEST_F(PostgresCodecIntegrationTest, CancelRequestCancelsARunningQuery) {
+  std::unique_ptr<PgConnection> busy = Connect();
+  ASSERT_NE(busy, nullptr);
+  busy->Send(Query{"SELECT pg_sleep(30)"});
+  // Make sure the query runs before cancelling it.
+  for (int i = 0; i < 100; ++i) {
+    std::unique_ptr<PgConnection> probe = Connect();
+    ASSERT_NE(probe, nullptr);
+    const std::vector<OwnedFrame> rows = probe->Query(
+        "SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
+        "'SELECT pg_sleep%'");
+    if (rows.size() == 4) break;
+  }
+  std::unique_ptr<PgConnection> canceller = PgConnection::Open(server_->port());
+  ASSERT_NE(canceller, nullptr);
+  canceller->Send(CancelRequest{busy->backend_pid(), busy->secret_key()});
+  EXPECT_FALSE(canceller->Receive().has_value());  // no answer: the server closes
+  EXPECT_TRUE(canceller->eof());
+  EXPECT_THAT(Names(canceller->client_frames()), ElementsAre("CancelRequest"));
+  EXPECT_EQ(As<CancelRequest>(canceller->client_frames()[0]).process_id, busy->backend_pid());
+
+  // RowDescription goes out before the query runs; then the cancel.
+  const std::vector<OwnedFrame> frames = busy->ReceiveUntilReady();
+  ASSERT_THAT(Names(frames), ElementsAre("RowDescription", "ErrorResponse", "ReadyForQuery"));
+  EXPECT_EQ(As<ErrorResponse>(frames[1]).Field('C'), "57014");
+}
+
+TEST_F(PostgresCodecIntegrationTest, FunctionCall) {
+  std::unique_ptr<PgConnection> c = Connect();
+  ASSERT_NE(c, nullptr);
+  std::vector<OwnedFrame> frames = c->Query("SELECT 'int4pl'::regproc::oid");
+  ASSERT_THAT(Names(frames),
+              ElementsAre("RowDescription", "DataRow", "CommandComplete", "ReadyForQuery"));
+  const std::string oid(*Cells(frames[1]).at(0));
+  c->Send(FunctionCall{static_cast<std::uint32_t>(std::stoul(oid)), {0}, {"2", "40"}, 0});
+  frames = c->ReceiveUntilReady();
+  ASSERT_THAT(Names(frames), ElementsAre("FunctionCallResponse", "ReadyForQuery"));
+  EXPECT_EQ(As<FunctionCallResponse>(frames[0]).result, Value("42"));
+}
+
+TEST_F(PostgresCodecIntegrationTest, ExtendedQueryErrorSkipsToSync) {
+  std::unique_ptr<PgConnection> c = Connect();
+  ASSERT_NE(c, nullptr);
+  // After an error the server discards messages up to Sync.
+  c->Send({Parse{"", "SELEC 1", {}}, Bind{"", "", {}, {}, {}}, Execute{"", 0}, Sync{}});
+  std::vector<OwnedFrame> frames = c->ReceiveUntilReady();
+  ASSERT_THAT(Names(frames), ElementsAre("ErrorResponse", "ReadyForQuery"));
+  EXPECT_EQ(As<ErrorResponse>(frames[0]).Field('C'), "42601");  // syntax error
+  EXPECT_EQ(As<ReadyForQuery>(frames[1]).status, 'I');
 }
 
 TEST_F(PostgresCodecIntegrationTest, TerminateClosesTheConnection) {
