@@ -21,7 +21,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -334,6 +336,8 @@ class PostgresCodecIntegrationTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     PgServerOptions options;
+    // Another PostgreSQL's binaries (or none, to see the skip) may be chosen.
+    if (const char* bin_dir = std::getenv("HOOP_PG_BIN_DIR")) options.bin_dir = bin_dir;
     options.hba = {std::string("host all ") + kClearUser + " 127.0.0.1/32 password",
                    "host all all 127.0.0.1/32 scram-sha-256"};
     if (absl::Status s = PgServer::CheckAvailable(options); !s.ok()) {
