@@ -29,10 +29,42 @@ inline bool IsSpace(char c) {
          c == '\v';
 }
 
+// Issuer prefixes and their lengths (Visa, Mastercard, Amex, Diners, JCB,
+// Discover, UnionPay, Maestro): a Luhn-valid number of the wrong length for
+// its prefix is an id, not a card.
+bool CardBrandLength(const char* d, int n) {
+  int p2 = (d[0] - '0') * 10 + (d[1] - '0');
+  int p4 = p2 * 100 + (d[2] - '0') * 10 + (d[3] - '0');
+  switch (d[0]) {
+    case '4':
+      return n == 13 || n == 16 || n == 19;
+    case '2':
+      return p4 >= 2221 && p4 <= 2720 && n == 16;
+    case '5':
+      return (p2 >= 51 && p2 <= 55) ? n == 16 : n >= 16;
+    case '3':
+      if (p2 == 34 || p2 == 37) return n == 15;
+      if (p2 == 35) return n >= 16;
+      if (p2 == 30 || p2 == 36 || p2 == 38 || p2 == 39) return n >= 14 && n <= 16;
+      return false;
+    case '6':
+      return n >= 16;
+    default:
+      return false;
+  }
+}
+
 Verdict CheckCard(std::string_view text, std::size_t s, std::size_t* e) {
-  std::string_view m = text.substr(s, *e - s);
-  if (m[0] < '2' || m[0] > '6') return Verdict::kRetry;
-  return LuhnValid(m) ? Verdict::kAccept : Verdict::kRetry;
+  char d[19];
+  int n = 0;
+  for (std::size_t i = s; i < *e; ++i) {
+    if (IsDigit(text[i])) {
+      if (n == 19) return Verdict::kRetry;
+      d[n++] = text[i];
+    }
+  }
+  if (n < 13 || !CardBrandLength(d, n)) return Verdict::kRetry;
+  return LuhnValid(std::string_view(d, n)) ? Verdict::kAccept : Verdict::kRetry;
 }
 
 Verdict CheckSsn(std::string_view text, std::size_t s, std::size_t* e) {

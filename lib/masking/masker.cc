@@ -52,7 +52,7 @@ namespace {
 // match at its start + 1 (or its end, if the check says kSkip).
 void RunMatcher(const Matcher& m, int order, std::string_view text,
                 std::size_t begin, const Window* w, std::size_t nw,
-                Spans* out) {
+                Spans* out, Windows* barriers) {
   re2::StringPiece whole(text.data(), text.size());
   re2::StringPiece sub[2];
   const int nsub = m.capture + 1;
@@ -78,14 +78,13 @@ void RunMatcher(const Matcher& m, int order, std::string_view text,
           !m.validate(text.substr(ms, me - ms))) {
         v = Verdict::kRetry;
       }
-      if (v == Verdict::kAccept && me > ms) {
-        out->push_back({ms, me, m.detector, order});
-        p = e;
-      } else if (v == Verdict::kRetry) {
+      if (v == Verdict::kRetry || (v == Verdict::kAccept && me <= ms)) {
         p = s + 1;
-      } else {
-        p = e;
+        continue;
       }
+      if (v == Verdict::kAccept) out->push_back({ms, me, m.detector, order});
+      if (barriers != nullptr) barriers->push_back({s, e});
+      p = e;
     }
   }
 }
@@ -93,9 +92,10 @@ void RunMatcher(const Matcher& m, int order, std::string_view text,
 }  // namespace
 
 void Masker::Rep::Find(std::string_view text, std::size_t begin,
-                       std::uint64_t mask, bool prefilter,
-                       Spans* groups) const {
+                       std::uint64_t mask, bool prefilter, Spans* groups,
+                       Windows* barriers) const {
   groups->clear();
+  if (barriers != nullptr) barriers->clear();
   if (begin >= text.size()) return;
   std::array<Windows, internal::kNumKinds> windows;
   if (prefilter) {
@@ -113,12 +113,13 @@ void Masker::Rep::Find(std::string_view text, std::size_t begin,
     const Matcher& m = matchers[i];
     if (!(mask >> m.detector & 1)) continue;
     if (!prefilter || m.kind == internal::Kind::kNone) {
-      RunMatcher(m, static_cast<int>(i), text, begin, &all, 1, &spans);
+      RunMatcher(m, static_cast<int>(i), text, begin, &all, 1, &spans,
+                 barriers);
     } else {
       const Windows& w = windows[static_cast<int>(m.kind)];
       if (!w.empty()) {
         RunMatcher(m, static_cast<int>(i), text, begin, w.data(), w.size(),
-                   &spans);
+                   &spans, barriers);
       }
     }
   }

@@ -54,15 +54,24 @@ void StreamMasker::Process(bool final, std::string* out) {
   }
   std::string_view text(buffer_);
   internal::Spans groups;
-  rep.Find(text, context_, ~std::uint64_t{0}, rep.options.prefilter, &groups);
+  internal::Windows barriers;
+  rep.Find(text, context_, ~std::uint64_t{0}, rep.options.prefilter, &groups,
+           &barriers);
+  // Cut where no match (of any detector, found or skipped) crosses: a match
+  // still open at `safe` is held back whole, from its start.
   std::size_t cut = safe;
+  for (bool moved = true; moved && !final;) {
+    moved = false;
+    for (const internal::Window& b : barriers) {
+      if (b.begin < cut && b.end > cut) {
+        cut = b.begin;
+        moved = true;
+      }
+    }
+  }
   internal::Spans done;
   for (const internal::Span& g : groups) {
-    if (g.begin >= safe) break;
-    if (g.end > safe && !final) {
-      cut = g.begin;  // still open: hold it back whole
-      break;
-    }
+    if (g.begin >= cut) break;
     done.push_back(g);
   }
   if (cut > context_) {

@@ -141,8 +141,13 @@ struct Masker::Rep {
   // Findings of the matchers in `detectors` (bitmask) that start at or after
   // `begin`; text[0, begin) is context only. Overlaps are merged into groups
   // (sorted, disjoint), each named after its first span.
+  //
+  // If `barriers` is not null it receives the whole extent of every match
+  // that moved a search forward past its start (accepted, or rejected with
+  // kSkip): a stream may only cut the text where no barrier crosses.
   void Find(std::string_view text, std::size_t begin, std::uint64_t detectors,
-            bool prefilter, internal::Spans* groups) const;
+            bool prefilter, internal::Spans* groups,
+            internal::Windows* barriers = nullptr) const;
 
   // Appends text[from, to) with `groups` (all inside [from, to)) masked.
   // False on a method failure (the caller fails closed).

@@ -1,0 +1,142 @@
+// Copyright 2026 The hoop Authors.
+//
+// StreamMasker: the output is the same for every way of cutting the input,
+// and equals MaskCell over the whole input.
+
+#include "hoop/masking/stream_masker.h"
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hoop/masking/v1/profile.pb.h"
+
+namespace hoop::masking {
+namespace {
+
+std::unique_ptr<Masker> ShortProfile() {
+  v1::Profile p;
+  for (const char* b : {"AWS_ACCESS_KEY_ID", "PAYMENT_CARD", "US_SSN", "IBAN",
+                        "PHONE", "IPV4", "IPV6"}) {
+    p.add_detectors()->set_builtin(b);
+  }
+  return std::move(Masker::Create(p)).value();
+}
+
+std::string Whole(const Masker& m, std::string_view in) {
+  Arena arena;
+  return std::string(m.MaskCell(ColumnPlan(), in, &arena, nullptr));
+}
+
+std::string Chunked(const Masker& m, std::string_view in,
+                    const std::vector<std::size_t>& cuts) {
+  StreamMasker sm(m);
+  std::string out;
+  std::size_t p = 0;
+  for (std::size_t c : cuts) {
+    sm.Write(in.substr(p, c - p), &out);
+    p = c;
+  }
+  sm.Write(in.substr(p), &out);
+  sm.Finish(&out);
+  return out;
+}
+
+const char kShortInput[] =
+    "id 17 card 4111 1111 1111 1111, ssn 123-45-6789 ip 10.0.0.255 "
+    "AKIAIOSFODNN7EXAMPLE phone (555) 123-4567 iban DE89 3704 0044 0532 0130 "
+    "00 v6 fe80::1 and 2001:db8::1; 1.2.3.4.5 is a version; 4111111111111112 "
+    "is not a card; +44 20 7946 0958 end";
+
+TEST(StreamMaskerTest, EverySplitInTwoAndThree) {
+  auto m = ShortProfile();
+  ASSERT_LT(m->max_match_bytes() + 16, sizeof(kShortInput));
+  std::string in = kShortInput;
+  std::string want = Whole(*m, in);
+  ASSERT_NE(want, in);
+  for (std::size_t a = 0; a <= in.size(); ++a) {
+    ASSERT_EQ(Chunked(*m, in, {a}), want) << "cut at " << a;
+  }
+  for (std::size_t a = 0; a <= in.size(); a += 3) {
+    for (std::size_t b = a; b <= in.size(); ++b) {
+      ASSERT_EQ(Chunked(*m, in, {a, b}), want) << "cuts " << a << "," << b;
+    }
+  }
+}
+
+TEST(StreamMaskerTest, ByteAtATime) {
+  auto m = ShortProfile();
+  std::string in = std::string(kShortInput) + " " + kShortInput;
+  std::vector<std::size_t> cuts;
+  for (std::size_t i = 1; i < in.size(); ++i) cuts.push_back(i);
+  EXPECT_EQ(Chunked(*m, in, cuts), Whole(*m, in));
+}
+
+TEST(StreamMaskerTest, HoldsBackOnlyTheLongestMatch) {
+  auto m = ShortProfile();
+  StreamMasker sm(*m);
+  std::string out;
+  std::string filler(10000, 'x');
+  sm.Write(filler, &out);
+  EXPECT_LE(sm.held_bytes(), m->max_match_bytes() + 8);
+  EXPECT_EQ(out.size() + sm.held_bytes(), filler.size());
+}
+
+TEST(StreamMaskerTest, DefaultProfileRandomSplits) {
+  auto m = Masker::Default();
+  std::string in;
+  const char* lines[] = {
+      "user jane.roe@example.com logged in from 192.168.1.20\n",
+      "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9."
+      "c2lnbmF0dXJl\n",
+      "DATABASE_URL=postgres://app:s3cr3t-pw@db.internal:5432/app\n",
+      "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"
+      "-----END PRIVATE KEY-----\n",
+      "card=4111111111111111&ssn=123-45-6789\n",
+      "plain log line with nothing to hide, 12:34:56, std::move, 3.14\n",
+      "ghp_16C7e42F292c6912E7710c838347Ae178B4a xoxb-1234567890-abcdefghij\n",
+  };
+  std::mt19937 rng(7);
+  while (in.size() < 60000) in += lines[rng() % 7];
+  std::string want = Whole(*m, in);
+  for (int trial = 0; trial < 30; ++trial) {
+    std::vector<std::size_t> cuts;
+    std::size_t p = 0;
+    while (true) {
+      p += 1 + rng() % (trial < 10 ? 64 : 8192);
+      if (p >= in.size()) break;
+      cuts.push_back(p);
+    }
+    ASSERT_TRUE(Chunked(*m, in, cuts) == want) << "trial " << trial;
+  }
+  MaskCounters whole, streamed;
+  Arena arena;
+  m->MaskCell(ColumnPlan(), in, &arena, &whole);
+  StreamMasker sm(*m, &streamed);
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); i += 1000) {
+    sm.Write(std::string_view(in).substr(i, 1000), &out);
+  }
+  sm.Finish(&out);
+  for (std::size_t i = 0; i < m->num_counters(); ++i) {
+    EXPECT_EQ(whole[i].values, streamed[i].values) << m->counter_name(i);
+    EXPECT_EQ(whole[i].bytes, streamed[i].bytes) << m->counter_name(i);
+  }
+}
+
+TEST(StreamMaskerTest, FailsClosedWhenTheHeldBytesOverflow) {
+  MaskerOptions o;
+  o.max_value_bytes = 64;  // less than the default profile's hold-back
+  auto m = Masker::Default(o);
+  StreamMasker sm(*m);
+  std::string out;
+  sm.Write(std::string(100, 'a') + " 4111111111111111", &out);
+  sm.Finish(&out);
+  EXPECT_THAT(out, ::testing::Not(::testing::HasSubstr("4111111111111111")));
+  EXPECT_THAT(out, ::testing::HasSubstr("[REDACTED]"));
+}
+
+}  // namespace
+}  // namespace hoop::masking
