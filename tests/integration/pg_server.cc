@@ -91,7 +91,8 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args,
                             const std::string& log_path, const std::string& cwd,
                             RunAs run_as) {
   std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : args)
+    argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   std::vector<char*> envp;
   for (const std::string& e : env) envp.push_back(const_cast<char*>(e.c_str()));
@@ -102,8 +103,8 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args,
   if (pid < 0) return absl::InternalError(Errno("fork"));
   if (pid == 0) {
     const int null_fd = ::open("/dev/null", O_RDONLY);
-    const int log_fd =
-        ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    const int log_fd = ::open(log_path.c_str(),
+                              O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (null_fd < 0 || log_fd < 0) ::_exit(126);
     ::dup2(null_fd, 0);
     ::dup2(log_fd, 1);
@@ -139,8 +140,10 @@ int WaitFor(pid_t pid, std::chrono::milliseconds timeout) {
 }
 
 std::string DescribeExit(int status) {
-  if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  if (WIFEXITED(status))
+    return "exited with code " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status))
+    return "killed by signal " + std::to_string(WTERMSIG(status));
   return "ended with status " + std::to_string(status);
 }
 
@@ -181,7 +184,8 @@ absl::Status PgServer::CheckAvailable(const PgServerOptions& options) {
     const std::string path = options.bin_dir + "/" + tool;
     if (::access(path.c_str(), X_OK) != 0) {
       return absl::FailedPreconditionError(
-          path + " is missing: install postgresql-15 (scripts/install-deps.sh)");
+          path +
+          " is missing: install postgresql-15 (scripts/install-deps.sh)");
     }
   }
   if (::geteuid() == 0 && ::getpwnam("postgres") == nullptr) {
@@ -216,12 +220,12 @@ absl::StatusOr<std::unique_ptr<PgServer>> PgServer::Start(
 
   // --- initdb ---
   const std::string initdb_log = dir + "/initdb.log";
-  absl::StatusOr<int> rc = Run(
-      {options.bin_dir + "/initdb", "-D", data, "-U", options.superuser,
-       "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync",
-       "--no-instructions"},
-      ServerEnv(), initdb_log, dir, run_as,
-      std::chrono::seconds(options.start_timeout_seconds));
+  absl::StatusOr<int> rc =
+      Run({options.bin_dir + "/initdb", "-D", data, "-U", options.superuser,
+           "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync",
+           "--no-instructions"},
+          ServerEnv(), initdb_log, dir, run_as,
+          std::chrono::seconds(options.start_timeout_seconds));
   if (!rc.ok()) return rc.status();
   if (*rc != 0) {
     return absl::InternalError("initdb " + DescribeExit(*rc) + ":\n" +
@@ -246,7 +250,8 @@ absl::StatusOr<std::unique_ptr<PgServer>> PgServer::Start(
     hba << "# TYPE DATABASE USER ADDRESS METHOD (written by hoop's PgServer)\n"
         << "local all " << options.superuser << " trust\n";
     for (const std::string& line : options.hba) hba << line << "\n";
-    if (!conf || !hba) return absl::InternalError("cannot write the server's config");
+    if (!conf || !hba)
+      return absl::InternalError("cannot write the server's config");
   }
   if (run_as.change) {
     for (const char* f : {"/postgresql.conf", "/pg_hba.conf"}) {
@@ -262,10 +267,10 @@ absl::StatusOr<std::unique_ptr<PgServer>> PgServer::Start(
   for (int attempt = 0; attempt < 3; ++attempt) {
     const int port = FreePort();
     if (port <= 0) return absl::InternalError(Errno("finding a free port"));
-    absl::StatusOr<pid_t> pid = Spawn(
-        {options.bin_dir + "/postgres", "-D", data, "-k", dir, "-p",
-         std::to_string(port), "-c", "listen_addresses=127.0.0.1"},
-        ServerEnv(), log, dir, run_as);
+    absl::StatusOr<pid_t> pid =
+        Spawn({options.bin_dir + "/postgres", "-D", data, "-k", dir, "-p",
+               std::to_string(port), "-c", "listen_addresses=127.0.0.1"},
+              ServerEnv(), log, dir, run_as);
     if (!pid.ok()) return pid.status();
     server->pid_ = *pid;
     server->port_ = port;
@@ -278,7 +283,8 @@ absl::StatusOr<std::unique_ptr<PgServer>> PgServer::Start(
       if (::waitpid(*pid, &status, WNOHANG) == *pid) {
         exited = true;
         server->pid_ = -1;
-        last_error = "postgres " + DescribeExit(status) + ":\n" + Tail(ReadFile(log));
+        last_error =
+            "postgres " + DescribeExit(status) + ":\n" + Tail(ReadFile(log));
         break;
       }
       if (PidFileSaysReady(data) && CanConnect(port)) return server;
@@ -287,10 +293,12 @@ absl::StatusOr<std::unique_ptr<PgServer>> PgServer::Start(
     if (!exited) {
       return absl::DeadlineExceededError(
           "postgres did not accept connections within " +
-          std::to_string(options.start_timeout_seconds) + " s:\n" + Tail(ReadFile(log)));
+          std::to_string(options.start_timeout_seconds) + " s:\n" +
+          Tail(ReadFile(log)));
     }
     if (last_error.find("could not bind") == std::string::npos &&
-        last_error.find("could not create any TCP/IP sockets") == std::string::npos) {
+        last_error.find("could not create any TCP/IP sockets") ==
+            std::string::npos) {
       break;  // not a port clash: retrying will not help
     }
   }
@@ -326,7 +334,8 @@ absl::Status PgServer::Stop() {
 
 absl::StatusOr<std::string> PgServer::Psql(const std::string& sql,
                                            const std::string& database) {
-  if (pid_ <= 0) return absl::FailedPreconditionError("the server is not running");
+  if (pid_ <= 0)
+    return absl::FailedPreconditionError("the server is not running");
   static int counter = 0;
   const std::string base = dir_ + "/psql-" + std::to_string(++counter);
   {
@@ -338,11 +347,11 @@ absl::StatusOr<std::string> PgServer::Psql(const std::string& sql,
   // own it. pg_hba lets the superuser in over the socket without a password.
   std::vector<std::string> env = ServerEnv();
   env.push_back("PGPASSFILE=" + dir_ + "/no-pgpass");
-  absl::StatusOr<int> rc = Run(
-      {bin_dir_ + "/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", dir_, "-p",
-       std::to_string(port_), "-U", superuser_, "-d", database, "-f",
-       base + ".sql"},
-      env, base + ".out", dir_, RunAs{}, std::chrono::seconds(60));
+  absl::StatusOr<int> rc =
+      Run({bin_dir_ + "/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", dir_,
+           "-p", std::to_string(port_), "-U", superuser_, "-d", database, "-f",
+           base + ".sql"},
+          env, base + ".out", dir_, RunAs{}, std::chrono::seconds(60));
   if (!rc.ok()) return rc.status();
   std::string out = ReadFile(base + ".out");
   if (*rc != 0) {

@@ -48,8 +48,7 @@ struct PgServerOptions {
   std::string superuser = "postgres";
   // pg_hba.conf lines after the superuser's `local` trust line. First match
   // wins, so put role-specific lines before the catch-all.
-  std::vector<std::string> hba = {
-      "host all all 127.0.0.1/32 scram-sha-256"};
+  std::vector<std::string> hba = {"host all all 127.0.0.1/32 scram-sha-256"};
   // Extra postgresql.conf lines, e.g. "max_connections = 20".
   std::vector<std::string> settings;
   int start_timeout_seconds = 60;
@@ -76,8 +75,8 @@ class PgServer {
 
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
-  const std::string& host() const { return host_; }     // "127.0.0.1"
-  const std::string& dir() const { return dir_; }       // the temp dir
+  const std::string& host() const { return host_; }  // "127.0.0.1"
+  const std::string& dir() const { return dir_; }    // the temp dir
   const std::string& socket_dir() const { return dir_; }
   const std::string& superuser() const { return superuser_; }
 
@@ -94,10 +93,10 @@ class PgServer {
 
   std::string bin_dir_;
   std::string superuser_;
-  std::string dir_;   // temp dir: data/, the unix socket, logs
+  std::string dir_;  // temp dir: data/, the unix socket, logs
   std::string host_ = "127.0.0.1";
   int port_ = 0;
-  pid_t pid_ = -1;    // the postmaster (our child)
+  pid_t pid_ = -1;  // the postmaster (our child)
 };
 
 }  // namespace hoop::testing

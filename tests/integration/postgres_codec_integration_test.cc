@@ -74,7 +74,8 @@ struct OwnedFrame {
 };
 
 std::ostream& operator<<(std::ostream& os, const OwnedFrame& f) {
-  return os << f.name() << "@" << f.offset << "(" << f.bytes.size() << " bytes)";
+  return os << f.name() << "@" << f.offset << "(" << f.bytes.size()
+            << " bytes)";
 }
 
 OwnedFrame Own(const Frame& f) {
@@ -136,7 +137,8 @@ class PgConnection {
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     addr.sin_port = htons(static_cast<std::uint16_t>(port));
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      ADD_FAILURE() << "connect to port " << port << ": " << std::strerror(errno);
+      ADD_FAILURE() << "connect to port " << port << ": "
+                    << std::strerror(errno);
       ::close(fd);
       return nullptr;
     }
@@ -155,7 +157,8 @@ class PgConnection {
     // Whatever the bytes were cut into, the frames are the same.
     EXPECT_EQ(server_frames_, bytewise_server_frames_);
     EXPECT_EQ(client_frames_, bytewise_client_frames_);
-    for (Direction dir : {Direction::kClientToServer, Direction::kServerToClient}) {
+    for (Direction dir :
+         {Direction::kClientToServer, Direction::kServerToClient}) {
       EXPECT_TRUE(decoder_.status(dir).ok()) << decoder_.status(dir);
       EXPECT_TRUE(bytewise_.status(dir).ok()) << bytewise_.status(dir);
       EXPECT_EQ(decoder_.buffered(dir), 0u) << DirectionName(dir);
@@ -172,10 +175,12 @@ class PgConnection {
   void Send(const Message& message) { SendRaw(Encode(message)); }
 
   void SendRaw(const std::string& bytes) {
-    Decode(Direction::kClientToServer, bytes, &client_frames_, &bytewise_client_frames_);
+    Decode(Direction::kClientToServer, bytes, &client_frames_,
+           &bytewise_client_frames_);
     std::size_t sent = 0;
     while (sent < bytes.size()) {
-      const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      const ssize_t n =
+          ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         ADD_FAILURE() << "send: " << std::strerror(errno);
@@ -202,11 +207,13 @@ class PgConnection {
         return std::nullopt;
       }
       if (n < 0) {
-        ADD_FAILURE() << "recv: " << std::strerror(errno) << " (no reply from the server)";
+        ADD_FAILURE() << "recv: " << std::strerror(errno)
+                      << " (no reply from the server)";
         eof_ = true;
         return std::nullopt;
       }
-      Decode(Direction::kServerToClient, std::string_view(buf, static_cast<std::size_t>(n)),
+      Decode(Direction::kServerToClient,
+             std::string_view(buf, static_cast<std::size_t>(n)),
              &server_frames_, &bytewise_server_frames_);
     }
     return server_frames_[next_++];
@@ -225,7 +232,8 @@ class PgConnection {
   // Startup and authentication (SCRAM-SHA-256 or cleartext, as the server
   // asks). Returns the server's frames up to ReadyForQuery, or up to the
   // ErrorResponse and EOF when the login fails.
-  std::vector<OwnedFrame> Login(const std::string& user, const std::string& password,
+  std::vector<OwnedFrame> Login(const std::string& user,
+                                const std::string& password,
                                 const std::string& database = kDatabase) {
     Send(StartupMessage{kProtocol30,
                         {{"user", user},
@@ -244,10 +252,13 @@ class PgConnection {
           break;
         }
         case MessageType::kAuthenticationSASLContinue: {
-          const std::string server_first(As<AuthenticationSASLContinue>(*f).data);
-          absl::StatusOr<std::string> final_message = scram.ClientFinal(server_first);
+          const std::string server_first(
+              As<AuthenticationSASLContinue>(*f).data);
+          absl::StatusOr<std::string> final_message =
+              scram.ClientFinal(server_first);
           EXPECT_TRUE(final_message.ok()) << final_message.status();
-          Send(SASLResponse{final_message.ok() ? *final_message : std::string()});
+          Send(SASLResponse{final_message.ok() ? *final_message
+                                               : std::string()});
           break;
         }
         case MessageType::kAuthenticationSASLFinal: {
@@ -264,8 +275,7 @@ class PgConnection {
           parameters_[std::string(ps.name)] = std::string(ps.value);
           break;
         }
-        case MessageType::kBackendKeyData:
-        {
+        case MessageType::kBackendKeyData: {
           const auto key = As<BackendKeyData>(*f);
           backend_pid_ = key.process_id;
           secret_key_ = std::string(key.secret_key);
@@ -284,7 +294,8 @@ class PgConnection {
                const std::string& password = kScramPassword) {
     const std::vector<OwnedFrame> frames = Login(user, password);
     if (frames.empty() || frames.back().type != MessageType::kReadyForQuery) {
-      ADD_FAILURE() << "login as " << user << " failed: " << ::testing::PrintToString(frames);
+      ADD_FAILURE() << "login as " << user
+                    << " failed: " << ::testing::PrintToString(frames);
       return false;
     }
     return true;
@@ -298,15 +309,20 @@ class PgConnection {
 
   bool eof() const { return eof_; }
   const Decoder& decoder() const { return decoder_; }
-  const std::vector<OwnedFrame>& client_frames() const { return client_frames_; }
-  const std::map<std::string, std::string>& parameters() const { return parameters_; }
+  const std::vector<OwnedFrame>& client_frames() const {
+    return client_frames_;
+  }
+  const std::map<std::string, std::string>& parameters() const {
+    return parameters_;
+  }
   std::int32_t backend_pid() const { return backend_pid_; }
   const std::string& secret_key() const { return secret_key_; }
 
  private:
   explicit PgConnection(int fd) : fd_(fd) {}
 
-  void Decode(Direction dir, std::string_view chunk, std::vector<OwnedFrame>* frames,
+  void Decode(Direction dir, std::string_view chunk,
+              std::vector<OwnedFrame>* frames,
               std::vector<OwnedFrame>* bytewise_frames) {
     decoder_.Feed(dir, chunk);
     Drain(decoder_, dir, frames);
@@ -337,9 +353,11 @@ class PostgresCodecIntegrationTest : public ::testing::Test {
   static void SetUpTestSuite() {
     PgServerOptions options;
     // Another PostgreSQL's binaries (or none, to see the skip) may be chosen.
-    if (const char* bin_dir = std::getenv("HOOP_PG_BIN_DIR")) options.bin_dir = bin_dir;
-    options.hba = {std::string("host all ") + kClearUser + " 127.0.0.1/32 password",
-                   "host all all 127.0.0.1/32 scram-sha-256"};
+    if (const char* bin_dir = std::getenv("HOOP_PG_BIN_DIR"))
+      options.bin_dir = bin_dir;
+    options.hba = {
+        std::string("host all ") + kClearUser + " 127.0.0.1/32 password",
+        "host all all 127.0.0.1/32 scram-sha-256"};
     if (absl::Status s = PgServer::CheckAvailable(options); !s.ok()) {
       *skip_reason_ = std::string(s.message());
       return;
@@ -351,9 +369,10 @@ class PostgresCodecIntegrationTest : public ::testing::Test {
     }
     server_ = server->release();
     absl::StatusOr<std::string> setup = server_->Psql(
-        std::string("CREATE ROLE ") + kScramUser + " LOGIN PASSWORD '" + kScramPassword +
-        "';\nCREATE ROLE " + kClearUser + " LOGIN PASSWORD '" + kClearPassword +
-        "';\nCREATE DATABASE " + kDatabase + " OWNER " + kScramUser + ";\n");
+        std::string("CREATE ROLE ") + kScramUser + " LOGIN PASSWORD '" +
+        kScramPassword + "';\nCREATE ROLE " + kClearUser + " LOGIN PASSWORD '" +
+        kClearPassword + "';\nCREATE DATABASE " + kDatabase + " OWNER " +
+        kScramUser + ";\n");
     if (!setup.ok()) *start_error_ = setup.status().ToString();
   }
 
@@ -369,7 +388,8 @@ class PostgresCodecIntegrationTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    if (!skip_reason_->empty()) GTEST_SKIP() << "no PostgreSQL 15: " << *skip_reason_;
+    if (!skip_reason_->empty())
+      GTEST_SKIP() << "no PostgreSQL 15: " << *skip_reason_;
     ASSERT_TRUE(start_error_->empty()) << *start_error_;
     ASSERT_NE(server_, nullptr);
   }
@@ -396,9 +416,10 @@ TEST_F(PostgresCodecIntegrationTest, ScramSha256LoginAndStartupFrames) {
   const std::vector<OwnedFrame> frames = c->Login(kScramUser, kScramPassword);
   ASSERT_FALSE(frames.empty());
   EXPECT_THAT(Names(frames),
-              ::testing::IsSupersetOf({"AuthenticationSASL", "AuthenticationSASLContinue",
-                                       "AuthenticationSASLFinal", "AuthenticationOk",
-                                       "ParameterStatus", "BackendKeyData", "ReadyForQuery"}));
+              ::testing::IsSupersetOf(
+                  {"AuthenticationSASL", "AuthenticationSASLContinue",
+                   "AuthenticationSASLFinal", "AuthenticationOk",
+                   "ParameterStatus", "BackendKeyData", "ReadyForQuery"}));
   ASSERT_GE(frames.size(), 4u);
   EXPECT_EQ(frames[0].type, MessageType::kAuthenticationSASL);
   EXPECT_EQ(frames[1].type, MessageType::kAuthenticationSASLContinue);
@@ -408,8 +429,9 @@ TEST_F(PostgresCodecIntegrationTest, ScramSha256LoginAndStartupFrames) {
   EXPECT_EQ(As<ReadyForQuery>(frames.back()).status, 'I');
   EXPECT_THAT(As<AuthenticationSASL>(frames[0]).mechanisms,
               ::testing::Contains("SCRAM-SHA-256"));
-  EXPECT_THAT(std::string(As<AuthenticationSASLContinue>(frames[1]).data),
-              ::testing::AllOf(StartsWith("r="), HasSubstr(",s="), HasSubstr(",i=")));
+  EXPECT_THAT(
+      std::string(As<AuthenticationSASLContinue>(frames[1]).data),
+      ::testing::AllOf(StartsWith("r="), HasSubstr(",s="), HasSubstr(",i=")));
 
   EXPECT_THAT(c->parameters().at("server_version"), StartsWith("15."));
   EXPECT_EQ(c->parameters().at("server_encoding"), "UTF8");
@@ -420,13 +442,16 @@ TEST_F(PostgresCodecIntegrationTest, ScramSha256LoginAndStartupFrames) {
   EXPECT_EQ(c->decoder().protocol_version(), kProtocol30);
 
   // The client's 'p' messages were named from the server's requests.
-  ASSERT_THAT(Names(c->client_frames()),
-              ElementsAre("StartupMessage", "SASLInitialResponse", "SASLResponse"));
+  ASSERT_THAT(
+      Names(c->client_frames()),
+      ElementsAre("StartupMessage", "SASLInitialResponse", "SASLResponse"));
   const auto startup = As<StartupMessage>(c->client_frames()[0]);
   EXPECT_EQ(startup.protocol_version, kProtocol30);
-  EXPECT_THAT(startup.parameters,
-              ElementsAre(Parameter{"user", kScramUser}, Parameter{"database", kDatabase},
-                          Parameter{"application_name", "hoop-integration-test"}));
+  EXPECT_THAT(
+      startup.parameters,
+      ElementsAre(Parameter{"user", kScramUser},
+                  Parameter{"database", kDatabase},
+                  Parameter{"application_name", "hoop-integration-test"}));
   const auto initial = As<SASLInitialResponse>(c->client_frames()[1]);
   EXPECT_EQ(initial.mechanism, "SCRAM-SHA-256");
   ASSERT_TRUE(initial.data.has_value());
@@ -436,15 +461,18 @@ TEST_F(PostgresCodecIntegrationTest, ScramSha256LoginAndStartupFrames) {
   EXPECT_EQ(c->client_frames()[1].tag, 'p');
 }
 
-TEST_F(PostgresCodecIntegrationTest, CleartextPasswordLoginNamesPasswordMessage) {
+TEST_F(PostgresCodecIntegrationTest,
+       CleartextPasswordLoginNamesPasswordMessage) {
   std::unique_ptr<PgConnection> c = PgConnection::Open(server_->port());
   ASSERT_NE(c, nullptr);
   const std::vector<OwnedFrame> frames = c->Login(kClearUser, kClearPassword);
   ASSERT_FALSE(frames.empty());
   EXPECT_EQ(frames[0].type, MessageType::kAuthenticationCleartextPassword);
   EXPECT_EQ(frames.back().type, MessageType::kReadyForQuery);
-  ASSERT_THAT(Names(c->client_frames()), ElementsAre("StartupMessage", "PasswordMessage"));
-  EXPECT_EQ(As<PasswordMessage>(c->client_frames()[1]).password, kClearPassword);
+  ASSERT_THAT(Names(c->client_frames()),
+              ElementsAre("StartupMessage", "PasswordMessage"));
+  EXPECT_EQ(As<PasswordMessage>(c->client_frames()[1]).password,
+            kClearPassword);
 }
 
 TEST_F(PostgresCodecIntegrationTest, SimpleQueryRowsAndNull) {
@@ -455,9 +483,9 @@ TEST_F(PostgresCodecIntegrationTest, SimpleQueryRowsAndNull) {
       "INSERT INTO people VALUES (1, 'Alice Example', 'alice@example.com'),"
       " (2, 'Bob Example', NULL);"
       "SELECT id, name, email FROM people ORDER BY id");
-  ASSERT_THAT(Names(frames),
-              ElementsAre("CommandComplete", "CommandComplete", "RowDescription", "DataRow",
-                          "DataRow", "CommandComplete", "ReadyForQuery"));
+  ASSERT_THAT(Names(frames), ElementsAre("CommandComplete", "CommandComplete",
+                                         "RowDescription", "DataRow", "DataRow",
+                                         "CommandComplete", "ReadyForQuery"));
   EXPECT_EQ(As<CommandComplete>(frames[0]).tag, "CREATE TABLE");
   EXPECT_EQ(As<CommandComplete>(frames[1]).tag, "INSERT 0 2");
 
@@ -478,8 +506,8 @@ TEST_F(PostgresCodecIntegrationTest, SimpleQueryRowsAndNull) {
 
   EXPECT_THAT(Cells(frames[3]), ElementsAre(Value("1"), Value("Alice Example"),
                                             Value("alice@example.com")));
-  EXPECT_THAT(Cells(frames[4]),
-              ElementsAre(Value("2"), Value("Bob Example"), Value(std::nullopt)));
+  EXPECT_THAT(Cells(frames[4]), ElementsAre(Value("2"), Value("Bob Example"),
+                                            Value(std::nullopt)));
   EXPECT_EQ(As<DataRow>(frames[4]).values,
             (std::vector<Value>{"2", "Bob Example", std::nullopt}));
   EXPECT_EQ(As<CommandComplete>(frames[5]).tag, "SELECT 2");
@@ -489,7 +517,8 @@ TEST_F(PostgresCodecIntegrationTest, SimpleQueryRowsAndNull) {
 TEST_F(PostgresCodecIntegrationTest, EmptyQuery) {
   std::unique_ptr<PgConnection> c = Connect();
   ASSERT_NE(c, nullptr);
-  EXPECT_THAT(Names(c->Query("")), ElementsAre("EmptyQueryResponse", "ReadyForQuery"));
+  EXPECT_THAT(Names(c->Query("")),
+              ElementsAre("EmptyQueryResponse", "ReadyForQuery"));
 }
 
 TEST_F(PostgresCodecIntegrationTest, ExtendedQueryWithParameters) {
@@ -497,14 +526,14 @@ TEST_F(PostgresCodecIntegrationTest, ExtendedQueryWithParameters) {
   ASSERT_NE(c, nullptr);
 
   // Unnamed statement and portal, one text parameter and one NULL.
-  c->Send({Parse{"", "SELECT $1::int4 + 1 AS next, $2::text AS label", {23, 25}},
-           Bind{"", "", {0}, {Value("41"), std::nullopt}, {0}},
-           Describe{'P', ""},
-           Execute{"", 0},
-           Sync{}});
+  c->Send(
+      {Parse{"", "SELECT $1::int4 + 1 AS next, $2::text AS label", {23, 25}},
+       Bind{"", "", {0}, {Value("41"), std::nullopt}, {0}}, Describe{'P', ""},
+       Execute{"", 0}, Sync{}});
   std::vector<OwnedFrame> frames = c->ReceiveUntilReady();
-  ASSERT_THAT(Names(frames), ElementsAre("ParseComplete", "BindComplete", "RowDescription",
-                                         "DataRow", "CommandComplete", "ReadyForQuery"));
+  ASSERT_THAT(Names(frames),
+              ElementsAre("ParseComplete", "BindComplete", "RowDescription",
+                          "DataRow", "CommandComplete", "ReadyForQuery"));
   const RowDescription rd = As<RowDescription>(frames[2]);
   ASSERT_EQ(rd.fields.size(), 2u);
   EXPECT_EQ(rd.fields[0].name, "next");
@@ -518,16 +547,13 @@ TEST_F(PostgresCodecIntegrationTest, ExtendedQueryWithParameters) {
   // A named statement: Describe 'S' gives its parameter types and columns; a
   // row limit suspends the portal; Close closes the statement.
   c->Send({Parse{"series", "SELECT g FROM generate_series(1, $1) AS g", {}},
-           Describe{'S', "series"},
-           Bind{"p1", "series", {}, {Value("3")}, {}},
-           Execute{"p1", 2},
-           Execute{"p1", 0},
-           Close{'S', "series"},
-           Sync{}});
+           Describe{'S', "series"}, Bind{"p1", "series", {}, {Value("3")}, {}},
+           Execute{"p1", 2}, Execute{"p1", 0}, Close{'S', "series"}, Sync{}});
   frames = c->ReceiveUntilReady();
   ASSERT_THAT(Names(frames),
-              ElementsAre("ParseComplete", "ParameterDescription", "RowDescription",
-                          "BindComplete", "DataRow", "DataRow", "PortalSuspended", "DataRow",
+              ElementsAre("ParseComplete", "ParameterDescription",
+                          "RowDescription", "BindComplete", "DataRow",
+                          "DataRow", "PortalSuspended", "DataRow",
                           "CommandComplete", "CloseComplete", "ReadyForQuery"));
   EXPECT_EQ(As<ParameterDescription>(frames[1]).parameter_types,
             (std::vector<std::uint32_t>{23}));
@@ -539,26 +565,30 @@ TEST_F(PostgresCodecIntegrationTest, ExtendedQueryWithParameters) {
 
   // A statement without a result: NoData. Flush makes the server answer
   // before Sync; the new application_name is reported at ReadyForQuery.
-  c->Send({Parse{"", "SET application_name = 'x'", {}}, Bind{"", "", {}, {}, {}},
-           Describe{'P', ""}, Execute{"", 0}, Flush{}});
+  c->Send({Parse{"", "SET application_name = 'x'", {}},
+           Bind{"", "", {}, {}, {}}, Describe{'P', ""}, Execute{"", 0},
+           Flush{}});
   frames.clear();
   for (int i = 0; i < 4; ++i) {
     if (std::optional<OwnedFrame> f = c->Receive()) frames.push_back(*f);
   }
-  EXPECT_THAT(Names(frames), ElementsAre("ParseComplete", "BindComplete", "NoData",
-                                         "CommandComplete"));
+  EXPECT_THAT(Names(frames), ElementsAre("ParseComplete", "BindComplete",
+                                         "NoData", "CommandComplete"));
   c->Send(Sync{});
   frames = c->ReceiveUntilReady();
   ASSERT_THAT(Names(frames), ElementsAre("ParameterStatus", "ReadyForQuery"));
-  EXPECT_EQ(As<ParameterStatus>(frames[0]), (ParameterStatus{"application_name", "x"}));
+  EXPECT_EQ(As<ParameterStatus>(frames[0]),
+            (ParameterStatus{"application_name", "x"}));
 
   // Binary result format.
   c->Send({Parse{"", "SELECT 258::int4", {}}, Bind{"", "", {}, {}, {1}},
            Execute{"", 0}, Sync{}});
   frames = c->ReceiveUntilReady();
-  ASSERT_THAT(Names(frames), ElementsAre("ParseComplete", "BindComplete", "DataRow",
-                                         "CommandComplete", "ReadyForQuery"));
-  EXPECT_THAT(Cells(frames[2]), ElementsAre(Value(std::string_view("\0\0\x01\x02", 4))));
+  ASSERT_THAT(Names(frames),
+              ElementsAre("ParseComplete", "BindComplete", "DataRow",
+                          "CommandComplete", "ReadyForQuery"));
+  EXPECT_THAT(Cells(frames[2]),
+              ElementsAre(Value(std::string_view("\0\0\x01\x02", 4))));
 
   // The client direction decoded all of it with the same field values.
   std::vector<std::string> client = Names(c->client_frames());
@@ -595,8 +625,9 @@ TEST_F(PostgresCodecIntegrationTest, CopyFromStdin) {
   EXPECT_EQ(As<CommandComplete>(frames[0]).tag, "COPY 3");
 
   frames = c->Query("SELECT name FROM t ORDER BY id");
-  ASSERT_THAT(Names(frames), ElementsAre("RowDescription", "DataRow", "DataRow", "DataRow",
-                                         "CommandComplete", "ReadyForQuery"));
+  ASSERT_THAT(Names(frames),
+              ElementsAre("RowDescription", "DataRow", "DataRow", "DataRow",
+                          "CommandComplete", "ReadyForQuery"));
   EXPECT_THAT(Cells(frames[2]), ElementsAre(Value("two")));
   EXPECT_THAT(Cells(frames[3]), ElementsAre(Value(std::nullopt)));
 
@@ -622,11 +653,12 @@ TEST_F(PostgresCodecIntegrationTest, CopyToStdout) {
   std::unique_ptr<PgConnection> c = Connect();
   ASSERT_NE(c, nullptr);
   const std::vector<OwnedFrame> frames = c->Query(
-      "COPY (SELECT g, 'row ' || g, NULLIF(g, 2) FROM generate_series(1, 3) AS g) "
+      "COPY (SELECT g, 'row ' || g, NULLIF(g, 2) FROM generate_series(1, 3) AS "
+      "g) "
       "TO STDOUT");
-  ASSERT_THAT(Names(frames), ElementsAre("CopyOutResponse", "CopyData", "CopyData",
-                                         "CopyData", "CopyDone", "CommandComplete",
-                                         "ReadyForQuery"));
+  ASSERT_THAT(Names(frames),
+              ElementsAre("CopyOutResponse", "CopyData", "CopyData", "CopyData",
+                          "CopyDone", "CommandComplete", "ReadyForQuery"));
   const auto out = As<CopyOutResponse>(frames[0]);
   EXPECT_EQ(out.format, 0);
   EXPECT_EQ(out.column_formats, (std::vector<std::int16_t>{0, 0, 0}));
@@ -651,9 +683,11 @@ TEST_F(PostgresCodecIntegrationTest, ErrorResponseThenReady) {
 
   // Inside a transaction the error leaves it failed: ReadyForQuery 'E'.
   frames = c->Query("BEGIN; SELECT * FROM no_such_table");
-  ASSERT_THAT(Names(frames), ElementsAre("CommandComplete", "ErrorResponse", "ReadyForQuery"));
+  ASSERT_THAT(Names(frames),
+              ElementsAre("CommandComplete", "ErrorResponse", "ReadyForQuery"));
   EXPECT_EQ(As<ErrorResponse>(frames[1]).Field('C'), "42P01");
-  EXPECT_EQ(As<ErrorResponse>(frames[1]).Field('P'), "22");  // 1-based, in the whole string
+  EXPECT_EQ(As<ErrorResponse>(frames[1]).Field('P'),
+            "22");  // 1-based, in the whole string
   EXPECT_EQ(As<ReadyForQuery>(frames[2]).status, 'E');
   frames = c->Query("ROLLBACK");
   ASSERT_THAT(Names(frames), ElementsAre("CommandComplete", "ReadyForQuery"));
@@ -677,7 +711,8 @@ TEST_F(PostgresCodecIntegrationTest, NoticeResponse) {
   ASSERT_NE(c, nullptr);
   const std::vector<OwnedFrame> frames =
       c->Query("DO $$ BEGIN RAISE NOTICE 'hello %', 42; END $$");
-  ASSERT_THAT(Names(frames), ElementsAre("NoticeResponse", "CommandComplete", "ReadyForQuery"));
+  ASSERT_THAT(Names(frames), ElementsAre("NoticeResponse", "CommandComplete",
+                                         "ReadyForQuery"));
   const auto notice = As<NoticeResponse>(frames[0]);
   EXPECT_EQ(notice.Field('S'), "NOTICE");
   EXPECT_EQ(notice.Field('V'), "NOTICE");
@@ -693,9 +728,11 @@ TEST_F(PostgresCodecIntegrationTest, ListenNotify) {
               ElementsAre("CommandComplete", "ReadyForQuery"));
 
   // Its own NOTIFY comes back before ReadyForQuery.
-  std::vector<OwnedFrame> frames = listener->Query("NOTIFY hoop_events, 'self'");
-  ASSERT_THAT(Names(frames),
-              ElementsAre("CommandComplete", "NotificationResponse", "ReadyForQuery"));
+  std::vector<OwnedFrame> frames =
+      listener->Query("NOTIFY hoop_events, 'self'");
+  ASSERT_THAT(
+      Names(frames),
+      ElementsAre("CommandComplete", "NotificationResponse", "ReadyForQuery"));
   NotificationResponse n = As<NotificationResponse>(frames[1]);
   EXPECT_EQ(n.process_id, listener->backend_pid());
   EXPECT_EQ(n.channel, "hoop_events");
@@ -704,8 +741,10 @@ TEST_F(PostgresCodecIntegrationTest, ListenNotify) {
   // Another session's NOTIFY arrives unasked, while the listener is idle.
   std::unique_ptr<PgConnection> notifier = Connect();
   ASSERT_NE(notifier, nullptr);
-  ASSERT_THAT(Names(notifier->Query("SELECT pg_notify('hoop_events', 'from afar')")),
-              ElementsAre("RowDescription", "DataRow", "CommandComplete", "ReadyForQuery"));
+  ASSERT_THAT(
+      Names(notifier->Query("SELECT pg_notify('hoop_events', 'from afar')")),
+      ElementsAre("RowDescription", "DataRow", "CommandComplete",
+                  "ReadyForQuery"));
   std::optional<OwnedFrame> f = listener->Receive();
   ASSERT_TRUE(f.has_value());
   ASSERT_EQ(f->type, MessageType::kNotificationResponse);
@@ -730,7 +769,8 @@ TEST_F(PostgresCodecIntegrationTest, SslRequestRefusedThenPlainStartup) {
               ElementsAre("SSLRequest", "StartupMessage", "SASLInitialResponse",
                           "SASLResponse"));
   EXPECT_THAT(Names(c->Query("SELECT 1")),
-              ElementsAre("RowDescription", "DataRow", "CommandComplete", "ReadyForQuery"));
+              ElementsAre("RowDescription", "DataRow", "CommandComplete",
+                          "ReadyForQuery"));
 }
 
 TEST_F(PostgresCodecIntegrationTest, GssencRequestAnswered) {
@@ -764,14 +804,17 @@ TEST_F(PostgresCodecIntegrationTest, CancelRequestCancelsARunningQuery) {
   std::unique_ptr<PgConnection> canceller = PgConnection::Open(server_->port());
   ASSERT_NE(canceller, nullptr);
   canceller->Send(CancelRequest{busy->backend_pid(), busy->secret_key()});
-  EXPECT_FALSE(canceller->Receive().has_value());  // no answer: the server closes
+  EXPECT_FALSE(
+      canceller->Receive().has_value());  // no answer: the server closes
   EXPECT_TRUE(canceller->eof());
   EXPECT_THAT(Names(canceller->client_frames()), ElementsAre("CancelRequest"));
-  EXPECT_EQ(As<CancelRequest>(canceller->client_frames()[0]).process_id, busy->backend_pid());
+  EXPECT_EQ(As<CancelRequest>(canceller->client_frames()[0]).process_id,
+            busy->backend_pid());
 
   // RowDescription goes out before the query runs; then the cancel.
   const std::vector<OwnedFrame> frames = busy->ReceiveUntilReady();
-  ASSERT_THAT(Names(frames), ElementsAre("RowDescription", "ErrorResponse", "ReadyForQuery"));
+  ASSERT_THAT(Names(frames),
+              ElementsAre("RowDescription", "ErrorResponse", "ReadyForQuery"));
   EXPECT_EQ(As<ErrorResponse>(frames[1]).Field('C'), "57014");
 }
 
@@ -779,12 +822,14 @@ TEST_F(PostgresCodecIntegrationTest, FunctionCall) {
   std::unique_ptr<PgConnection> c = Connect();
   ASSERT_NE(c, nullptr);
   std::vector<OwnedFrame> frames = c->Query("SELECT 'int4pl'::regproc::oid");
-  ASSERT_THAT(Names(frames),
-              ElementsAre("RowDescription", "DataRow", "CommandComplete", "ReadyForQuery"));
+  ASSERT_THAT(Names(frames), ElementsAre("RowDescription", "DataRow",
+                                         "CommandComplete", "ReadyForQuery"));
   const std::string oid(*Cells(frames[1]).at(0));
-  c->Send(FunctionCall{static_cast<std::uint32_t>(std::stoul(oid)), {0}, {"2", "40"}, 0});
+  c->Send(FunctionCall{
+      static_cast<std::uint32_t>(std::stoul(oid)), {0}, {"2", "40"}, 0});
   frames = c->ReceiveUntilReady();
-  ASSERT_THAT(Names(frames), ElementsAre("FunctionCallResponse", "ReadyForQuery"));
+  ASSERT_THAT(Names(frames),
+              ElementsAre("FunctionCallResponse", "ReadyForQuery"));
   EXPECT_EQ(As<FunctionCallResponse>(frames[0]).result, Value("42"));
 }
 
@@ -792,7 +837,8 @@ TEST_F(PostgresCodecIntegrationTest, ExtendedQueryErrorSkipsToSync) {
   std::unique_ptr<PgConnection> c = Connect();
   ASSERT_NE(c, nullptr);
   // After an error the server discards messages up to Sync.
-  c->Send({Parse{"", "SELEC 1", {}}, Bind{"", "", {}, {}, {}}, Execute{"", 0}, Sync{}});
+  c->Send({Parse{"", "SELEC 1", {}}, Bind{"", "", {}, {}, {}}, Execute{"", 0},
+           Sync{}});
   std::vector<OwnedFrame> frames = c->ReceiveUntilReady();
   ASSERT_THAT(Names(frames), ElementsAre("ErrorResponse", "ReadyForQuery"));
   EXPECT_EQ(As<ErrorResponse>(frames[0]).Field('C'), "42601");  // syntax error
@@ -811,18 +857,22 @@ TEST_F(PostgresCodecIntegrationTest, TerminateClosesTheConnection) {
 TEST_F(PostgresCodecIntegrationTest, WrongPasswordFailsWith28P01AndCloses) {
   std::unique_ptr<PgConnection> c = PgConnection::Open(server_->port());
   ASSERT_NE(c, nullptr);
-  const std::vector<OwnedFrame> frames = c->Login(kScramUser, "not-the-password");
+  const std::vector<OwnedFrame> frames =
+      c->Login(kScramUser, "not-the-password");
   // The SCRAM exchange runs to the proof, then the server refuses.
-  ASSERT_THAT(Names(frames), ElementsAre("AuthenticationSASL", "AuthenticationSASLContinue",
-                                         "ErrorResponse"));
+  ASSERT_THAT(Names(frames),
+              ElementsAre("AuthenticationSASL", "AuthenticationSASLContinue",
+                          "ErrorResponse"));
   const auto err = As<ErrorResponse>(frames[2]);
   EXPECT_EQ(err.Field('S'), "FATAL");
   EXPECT_EQ(err.Field('C'), "28P01");
-  EXPECT_THAT(std::string(err.Field('M')), HasSubstr("password authentication failed"));
+  EXPECT_THAT(std::string(err.Field('M')),
+              HasSubstr("password authentication failed"));
   EXPECT_TRUE(c->eof()) << "the server should close after a failed login";
   EXPECT_FALSE(c->decoder().authenticated());
-  EXPECT_THAT(Names(c->client_frames()),
-              ElementsAre("StartupMessage", "SASLInitialResponse", "SASLResponse"));
+  EXPECT_THAT(
+      Names(c->client_frames()),
+      ElementsAre("StartupMessage", "SASLInitialResponse", "SASLResponse"));
 }
 
 // ---------------------------------------------------------------------------
@@ -839,8 +889,12 @@ TEST(ScramClientTest, Rfc7677Vector) {
   EXPECT_EQ(*final_message,
             "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
             "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
-  EXPECT_TRUE(scram.VerifyServerFinal("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=").ok());
-  EXPECT_FALSE(scram.VerifyServerFinal("v=AAAATRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=").ok());
+  EXPECT_TRUE(
+      scram.VerifyServerFinal("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
+          .ok());
+  EXPECT_FALSE(
+      scram.VerifyServerFinal("v=AAAATRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
+          .ok());
   EXPECT_FALSE(scram.VerifyServerFinal("e=invalid-proof").ok());
 }
 
@@ -855,7 +909,9 @@ TEST(ScramClientTest, PostgresLiveVectorWithEmptyUserName) {
   EXPECT_EQ(*final_message,
             "c=biws,r=xobObmNGT1C/UFJeEoDdK1YfIFDht/c7aJm4y8Qu+OLfAecf,"
             "p=g47YdAjXgEFdAjejib7N5i6z4pNNDNEswl8w99tNDco=");
-  EXPECT_TRUE(scram.VerifyServerFinal("v=3HzQ8aH88D0YqrKKEiZWIs0FZuP4R62/CRDmgT2ZMnE=").ok());
+  EXPECT_TRUE(
+      scram.VerifyServerFinal("v=3HzQ8aH88D0YqrKKEiZWIs0FZuP4R62/CRDmgT2ZMnE=")
+          .ok());
 }
 
 TEST(ScramClientTest, RejectsAServerNonceThatDoesNotExtendOurs) {
@@ -876,15 +932,18 @@ std::string ReadTestdata(const std::string& name) {
 // Decodes two recorded streams the way an offline reader must: each
 // direction until it needs what the other said.
 void DecodeRecorded(std::string_view c2s, std::string_view s2c,
-                    std::vector<OwnedFrame>* client, std::vector<OwnedFrame>* server) {
+                    std::vector<OwnedFrame>* client,
+                    std::vector<OwnedFrame>* server) {
   Decoder dec;
   dec.Feed(Direction::kClientToServer, c2s);
   dec.Feed(Direction::kServerToClient, s2c);
   bool done[2] = {false, false};
   for (int round = 0; round < 10000 && !(done[0] && done[1]); ++round) {
     bool progress = false;
-    for (Direction dir : {Direction::kClientToServer, Direction::kServerToClient}) {
-      std::vector<OwnedFrame>* out = dir == Direction::kClientToServer ? client : server;
+    for (Direction dir :
+         {Direction::kClientToServer, Direction::kServerToClient}) {
+      std::vector<OwnedFrame>* out =
+          dir == Direction::kClientToServer ? client : server;
       Frame f;
       DecodeResult r;
       while ((r = dec.Next(dir, &f)) == DecodeResult::kFrame) {
@@ -911,18 +970,21 @@ TEST(RecordedPsqlSessionTest, DecodesAndItsScramExchangeVerifies) {
 
   const std::vector<std::string> client_names = Names(client);
   ASSERT_GE(client_names.size(), 3u);
-  EXPECT_THAT(std::vector<std::string>(client_names.begin(), client_names.begin() + 3),
-              ElementsAre("StartupMessage", "SASLInitialResponse", "SASLResponse"));
+  EXPECT_THAT(
+      std::vector<std::string>(client_names.begin(), client_names.begin() + 3),
+      ElementsAre("StartupMessage", "SASLInitialResponse", "SASLResponse"));
   EXPECT_EQ(client_names.back(), "Terminate");
   for (const char* expected : {"Query", "CopyData", "CopyDone"}) {
     EXPECT_THAT(client_names, ::testing::Contains(expected));
   }
   const std::vector<std::string> server_names = Names(server);
   for (const char* expected :
-       {"AuthenticationSASL", "AuthenticationSASLContinue", "AuthenticationSASLFinal",
-        "AuthenticationOk", "ParameterStatus", "BackendKeyData", "RowDescription", "DataRow",
-        "CommandComplete", "ErrorResponse", "NoticeResponse", "NotificationResponse",
-        "CopyOutResponse", "CopyInResponse", "CopyData", "CopyDone", "ReadyForQuery"}) {
+       {"AuthenticationSASL", "AuthenticationSASLContinue",
+        "AuthenticationSASLFinal", "AuthenticationOk", "ParameterStatus",
+        "BackendKeyData", "RowDescription", "DataRow", "CommandComplete",
+        "ErrorResponse", "NoticeResponse", "NotificationResponse",
+        "CopyOutResponse", "CopyInResponse", "CopyData", "CopyDone",
+        "ReadyForQuery"}) {
     EXPECT_THAT(server_names, ::testing::Contains(expected));
   }
 

@@ -46,7 +46,9 @@ class ScramClient {
 
   // Base64 of the server signature expected in server-final (after
   // ClientFinal).
-  const std::string& expected_server_signature() const { return server_signature_; }
+  const std::string& expected_server_signature() const {
+    return server_signature_;
+  }
 
  private:
   std::string password_;
