@@ -337,7 +337,7 @@ DecodeResult Decoder::DecodeClient(Side& s, std::string_view data, Frame* frame,
       return DecodeResult::kEncrypted;
     case Phase::kClosed:
       return Fail(dir, absl::StatusCode::kInvalidArgument, s.consumed, "Unknown",
-                  absl::StrCat(data.size(), " bytes after the connection's last message"));
+                  "bytes after the connection's last message");
     case Phase::kAuth:
     case Phase::kNormal:
       break;
@@ -407,7 +407,7 @@ DecodeResult Decoder::DecodeServer(Side& s, std::string_view data, Frame* frame,
       return DecodeResult::kEncrypted;
     case Phase::kClosed:
       return Fail(dir, absl::StatusCode::kInvalidArgument, s.consumed, "Unknown",
-                  absl::StrCat(data.size(), " bytes after the connection's last message"));
+                  "bytes after the connection's last message");
     case Phase::kAuth:
     case Phase::kNormal:
       break;
