@@ -12,6 +12,7 @@ namespace hoop::hoopctl {
 
 // hoopctl decode --protocol postgres --client C2S --server S2C
 void RegisterDecode(CLI::App& app);
+void RegisterMask(CLI::App& app);
 
 }  // namespace hoop::hoopctl
 

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   CLI::App app{"hoopctl: the hoop command line"};
   app.require_subcommand(1);
   hoop::hoopctl::RegisterDecode(app);
+  hoop::hoopctl::RegisterMask(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
