@@ -308,7 +308,7 @@ int RunDecode(const DecodeArgs& args) {
     std::cerr << "hoopctl decode: " << status.message() << "\n";
     return 1;
   }
-  if (text) std::cerr << "hoopctl decode: " << frames << " frames\n";
+  if (text) std::printf("(%zu frames)\n", frames);
   return 0;
 }
 
