@@ -97,13 +97,13 @@ class Jwks {
   static absl::StatusOr<Jwks> Parse(std::string_view json);
   static absl::StatusOr<Jwks> FromFile(const std::string& path);
 
-  size_t size() const;
+  size_t size() const { return keys_.size(); }
 
-  struct Key;  // internal
+  struct Key;  // internal: an OpenSSL public key with its kid, kty, crv, alg
+  const std::vector<std::shared_ptr<const Key>>& keys() const { return keys_; }
 
  private:
   std::vector<std::shared_ptr<const Key>> keys_;
-  friend class TokenVerifier;
 };
 
 // Options for TokenVerifier. Defaults:
