@@ -61,7 +61,15 @@ void RunMatcher(const Matcher& m, int order, std::string_view text,
     p = std::max(p, w[k].begin);
     const std::size_t we = w[k].end;
     while (p < we) {
-      if (!m.re->Match(whole, p, we, RE2::UNANCHORED, sub, nsub)) break;
+      // A window usually starts where its match does: try there anchored
+      // first (one forward DFA pass). If nothing matches at p, the leftmost
+      // match starts after p, so the unanchored search from p + 1 finds the
+      // same match the search from p would.
+      if (!m.re->Match(whole, p, we, RE2::ANCHOR_START, sub, nsub) &&
+          (p + 1 >= we ||
+           !m.re->Match(whole, p + 1, we, RE2::UNANCHORED, sub, nsub))) {
+        break;
+      }
       std::size_t s = static_cast<std::size_t>(sub[0].data() - text.data());
       std::size_t e = s + sub[0].size();
       if (e == s) {
@@ -97,26 +105,62 @@ void Masker::Rep::Find(std::string_view text, std::size_t begin,
   groups->clear();
   if (barriers != nullptr) barriers->clear();
   if (begin >= text.size()) return;
-  std::array<Windows, internal::kNumKinds> windows;
-  if (prefilter) {
-    std::uint32_t kinds = 0;
-    for (const Matcher& m : matchers) {
-      if ((mask >> m.detector & 1) && m.kind != internal::Kind::kNone) {
-        kinds |= 1u << static_cast<int>(m.kind);
+  mask &= all_detectors;
+  Spans spans;
+  if (prefilter && !(mask & unfiltered)) {
+    // The common case: every matcher is gated by the prefilter.
+    internal::KindWindows kw;
+    if (mask == all_detectors) {
+      internal::Prefilter(text, begin, all_plan, &kw);
+    } else {
+      std::uint32_t kinds = 0;
+      for (const Matcher& m : matchers) {
+        if (mask >> m.detector & 1) kinds |= 1u << static_cast<int>(m.kind);
+      }
+      internal::Prefilter(text, begin, internal::MakePrefilterPlan(kinds), &kw);
+    }
+    if (kw.empty()) return;
+    Windows w;
+    for (std::size_t i = 0; i < matchers.size(); ++i) {
+      const Matcher& m = matchers[i];
+      if (!(mask >> m.detector & 1)) continue;
+      w.clear();
+      for (const internal::KindWindow& k : kw) {
+        if (k.kind == m.kind) w.push_back({k.begin, k.end});
+      }
+      if (!w.empty()) {
+        RunMatcher(m, static_cast<int>(i), text, begin, w.data(), w.size(),
+                   &spans, barriers);
       }
     }
-    if (kinds != 0) internal::Prefilter(text, begin, kinds, &windows);
-  }
-  const Window all{begin, text.size()};
-  Spans spans;
-  for (std::size_t i = 0; i < matchers.size(); ++i) {
-    const Matcher& m = matchers[i];
-    if (!(mask >> m.detector & 1)) continue;
-    if (!prefilter || m.kind == internal::Kind::kNone) {
-      RunMatcher(m, static_cast<int>(i), text, begin, &all, 1, &spans,
-                 barriers);
-    } else {
-      const Windows& w = windows[static_cast<int>(m.kind)];
+  } else {
+    internal::KindWindows kw;
+    if (prefilter) {
+      std::uint32_t kinds = 0;
+      for (const Matcher& m : matchers) {
+        if ((mask >> m.detector & 1) && m.kind != internal::Kind::kNone) {
+          kinds |= 1u << static_cast<int>(m.kind);
+        }
+      }
+      if (kinds != 0) {
+        internal::Prefilter(text, begin, internal::MakePrefilterPlan(kinds),
+                            &kw);
+      }
+    }
+    const Window all{begin, text.size()};
+    Windows w;
+    for (std::size_t i = 0; i < matchers.size(); ++i) {
+      const Matcher& m = matchers[i];
+      if (!(mask >> m.detector & 1)) continue;
+      if (!prefilter || m.kind == internal::Kind::kNone) {
+        RunMatcher(m, static_cast<int>(i), text, begin, &all, 1, &spans,
+                   barriers);
+        continue;
+      }
+      w.clear();
+      for (const internal::KindWindow& k : kw) {
+        if (k.kind == m.kind) w.push_back({k.begin, k.end});
+      }
       if (!w.empty()) {
         RunMatcher(m, static_cast<int>(i), text, begin, w.data(), w.size(),
                    &spans, barriers);
@@ -508,9 +552,17 @@ absl::StatusOr<std::unique_ptr<Masker>> Masker::Create(
   for (const DetectorInfo& d : rep->detectors) rep->counter_names.push_back(d.name);
   rep->counter_names.push_back("COLUMN_RULE");
   rep->counter_names.push_back("FAIL_CLOSED");
+  std::uint32_t kinds = 0;
   for (const Matcher& m : rep->matchers) {
     rep->max_len = std::max(rep->max_len, m.max_len);
+    rep->all_detectors |= std::uint64_t{1} << m.detector;
+    if (m.kind == internal::Kind::kNone) {
+      rep->unfiltered |= std::uint64_t{1} << m.detector;
+    } else {
+      kinds |= 1u << static_cast<int>(m.kind);
+    }
   }
+  rep->all_plan = internal::MakePrefilterPlan(kinds);
   return std::unique_ptr<Masker>(new Masker(std::move(rep)));
 }
 

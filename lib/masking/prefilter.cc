@@ -42,7 +42,7 @@ enum : std::uint8_t {
 struct Tables {
   std::uint16_t flags[256] = {};
   std::uint8_t cls[256] = {};
-  Tables() {
+  constexpr Tables() {
     for (int c = '0'; c <= '9'; ++c) flags[c] |= kFDigit;
     flags[static_cast<unsigned char>('@')] |= kFAt;
     flags[static_cast<unsigned char>(':')] |= kFColon;
@@ -78,10 +78,8 @@ struct Tables {
   }
 };
 
-const Tables& T() {
-  static const Tables t;
-  return t;
-}
+constexpr Tables kTables;
+constexpr const Tables& T() { return kTables; }
 
 constexpr std::uint32_t Bit(Kind k) { return 1u << static_cast<int>(k); }
 
@@ -91,26 +89,19 @@ inline bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
 
 class Scanner {
  public:
-  Scanner(std::string_view text, std::size_t begin, std::uint32_t kinds,
-          std::array<Windows, kNumKinds>* w)
-      : t_(text.data()), n_(text.size()), begin_(begin), kinds_(kinds), w_(w) {}
+  Scanner(std::string_view text, std::size_t begin, const PrefilterPlan& plan,
+          KindWindows* w)
+      : t_(text.data()),
+        n_(text.size()),
+        begin_(begin),
+        kinds_(plan.kinds),
+        active_(plan.anchors),
+        w_(w) {}
 
   void Run() {
     const Tables& tb = T();
-    std::uint16_t active = 0;
-    constexpr std::uint32_t kNumeric = Bit(Kind::kCard) | Bit(Kind::kSsn) |
-                                       Bit(Kind::kPhone) | Bit(Kind::kIpv4) |
-                                       Bit(Kind::kIban);
-    if (kinds_ & kNumeric) active |= kFDigit;
-    if (kinds_ & Bit(Kind::kEmail)) active |= kFAt;
-    if (kinds_ & (Bit(Kind::kIpv6) | Bit(Kind::kUrlPassword))) active |= kFColon;
-    if (kinds_ & Bit(Kind::kPem)) active |= kFDash;
-    if (kinds_ & (Bit(Kind::kGithub) | Bit(Kind::kStripe))) active |= kFUnder;
-    if (kinds_ & Bit(Kind::kAwsKeyId)) active |= kFI;
-    if (kinds_ & Bit(Kind::kJwt)) active |= kFJ;
-    if (kinds_ & Bit(Kind::kSlack)) active |= kFx;
-    if (kinds_ & Bit(Kind::kAwsSecret)) active |= kFy;
     const unsigned char* p = reinterpret_cast<const unsigned char*>(t_);
+    const std::uint16_t active = active_;
     std::size_t i = begin_;
     while (true) {
       // The hot loop: most bytes anchor nothing.
@@ -123,7 +114,8 @@ class Scanner {
       if (i >= n_) break;
       std::uint16_t f = tb.flags[p[i]] & active;
       if (f & kFDigit) {
-        if (i >= numeric_done_) Numeric(i);
+        i = Numeric(i);  // the run's end: nothing in it anchors anything else
+        continue;
       } else if (f & kFAt) {
         Email(i);
       } else if (f & kFColon) {
@@ -143,50 +135,42 @@ class Scanner {
       }
       ++i;
     }
-    for (Windows& ws : *w_) {
-      if (ws.size() < 2) continue;
-      std::sort(ws.begin(), ws.end(), [](const Window& a, const Window& b) {
-        return a.begin < b.begin;
-      });
-      std::size_t out = 0;
-      for (std::size_t k = 1; k < ws.size(); ++k) {
-        if (ws[k].begin <= ws[out].end) {
-          ws[out].end = std::max(ws[out].end, ws[k].end);
-        } else {
-          ws[++out] = ws[k];
-        }
+    if (w_->size() < 2) return;
+    std::sort(w_->begin(), w_->end(),
+              [](const KindWindow& a, const KindWindow& b) {
+                return a.kind != b.kind ? a.kind < b.kind : a.begin < b.begin;
+              });
+    std::size_t out = 0;
+    for (std::size_t k = 1; k < w_->size(); ++k) {
+      KindWindow& last = (*w_)[out];
+      const KindWindow& cur = (*w_)[k];
+      if (cur.kind == last.kind && cur.begin <= last.end) {
+        last.end = std::max(last.end, cur.end);
+      } else {
+        (*w_)[++out] = cur;
       }
-      ws.resize(out + 1);
     }
+    w_->resize(out + 1);
   }
 
  private:
   bool Want(Kind k) const { return kinds_ & Bit(k); }
-  void Add(Kind k, std::size_t b, std::size_t e) {
-    Windows& ws = (*w_)[static_cast<int>(k)];
-    if (!ws.empty() && b <= ws.back().end && b >= ws.back().begin) {
-      ws.back().end = std::max(ws.back().end, e);
-    } else {
-      ws.push_back({b, e});
-    }
-  }
+  void Add(Kind k, std::size_t b, std::size_t e) { w_->push_back({b, e, k}); }
   std::size_t Cap(std::size_t s, std::size_t len) const {
     return std::min(n_, s + len);
   }
 
   // A run of [0-9 ().+-] holding digits: cards, SSNs, phones, IPv4, IBAN.
-  void Numeric(std::size_t i) {
+  // Returns the run's end. The only other anchor a run can hold is '-', so
+  // a "-----BEGIN " inside it is checked here.
+  std::size_t Numeric(std::size_t i) {
     const Tables& tb = T();
     const unsigned char* p = reinterpret_cast<const unsigned char*>(t_);
-    std::size_t lo = std::max(begin_, numeric_done_);
     std::size_t rs = i;
-    while (rs > lo && (tb.cls[p[rs - 1]] & kCNum)) --rs;
-    std::size_t re = i;
-    while (re < n_ && (tb.cls[p[re]] & kCNum)) ++re;
-    numeric_done_ = re;
+    while (rs > begin_ && rs > numeric_done_ && (tb.cls[p[rs - 1]] & kCNum)) --rs;
 
     // IBAN: two capitals right before the run, which starts with 2 digits.
-    if (Want(Kind::kIban) && IsDigit(t_[rs]) && rs >= begin_ + 2 &&
+    if (Want(Kind::kIban) && rs == i && rs >= begin_ + 2 &&
         IsUpper(t_[rs - 1]) && IsUpper(t_[rs - 2]) && rs + 1 < n_ &&
         IsDigit(t_[rs + 1])) {
       std::size_t s = rs - 2, j = s, limit = Cap(s, 43);
@@ -202,82 +186,55 @@ class Scanner {
       if (count >= 12) Add(Kind::kIban, s, limit);
     }
 
-    // Digit groups of the run.
-    struct Group {
-      std::uint32_t start, len;
-    };
-    absl::InlinedVector<Group, 12> g;
-    int digits = 0;
-    bool plus = false;
-    for (std::size_t j = rs; j < re;) {
-      if (IsDigit(t_[j])) {
-        std::size_t k = j;
-        while (k < re && IsDigit(t_[k])) ++k;
-        g.push_back({static_cast<std::uint32_t>(j - rs),
-                     static_cast<std::uint32_t>(k - j)});
-        digits += static_cast<int>(k - j);
-        j = k;
-      } else {
-        if (t_[j] == '+' && j + 1 < re && t_[j + 1] >= '1' && t_[j + 1] <= '9') {
+    // Walk the digit groups, keeping the last three, deciding each gate.
+    bool card = false, ssn = false, phone = false, ipv4 = false, plus = false;
+    int digits = 0, seg = 0, dotted = 0;
+    std::size_t s1 = 0, l1 = 0, s2 = 0, l2 = 0, s3 = 0, l3 = 0;  // s3 newest
+    int groups = 0;
+    std::size_t j = rs;
+    while (j < n_ && (tb.cls[p[j]] & kCNum)) {
+      char c = t_[j];
+      if (!IsDigit(c)) {
+        if (c == '+' && j + 1 < n_ && t_[j + 1] >= '1' && t_[j + 1] <= '9') {
           plus = true;
+        } else if (c == '-' && (kinds_ & Bit(Kind::kPem))) {
+          Pem(j);
         }
         ++j;
+        continue;
       }
-    }
-    auto gap = [&](std::size_t k) {  // bytes between groups k-1 and k
-      return g[k].start - (g[k - 1].start + g[k - 1].len);
-    };
-    auto gap_char = [&](std::size_t k) {
-      return t_[rs + g[k - 1].start + g[k - 1].len];
-    };
-
-    if (Want(Kind::kCard) && digits >= 13) {
-      int seg = 0;
-      for (std::size_t k = 0; k < g.size(); ++k) {
-        if (k > 0 && gap(k) == 1 && (gap_char(k) == ' ' || gap_char(k) == '-')) {
-          seg += static_cast<int>(g[k].len);
-        } else {
-          seg = static_cast<int>(g[k].len);
-        }
-        if (seg >= 13) {
-          Add(Kind::kCard, rs, re);
-          break;
-        }
+      std::size_t k = j;
+      while (k < n_ && IsDigit(t_[k])) ++k;
+      std::size_t len = k - j;
+      digits += static_cast<int>(len);
+      s1 = s2; l1 = l2; s2 = s3; l2 = l3; s3 = j; l3 = len;
+      ++groups;
+      std::size_t gap = groups >= 2 ? s3 - (s2 + l2) : 0;
+      char gc = groups >= 2 ? t_[s2 + l2] : 0;
+      seg = (gap == 1 && (gc == ' ' || gc == '-')) ? seg + static_cast<int>(len)
+                                                   : static_cast<int>(len);
+      card |= seg >= 13;
+      dotted = (len <= 3 && gap == 1 && gc == '.' && l2 <= 3) ? dotted + 1
+                                                             : (len <= 3 ? 1 : 0);
+      ipv4 |= dotted >= 4;
+      if (groups >= 3) {
+        std::size_t gap1 = s2 - (s1 + l1);
+        char gc1 = t_[s1 + l1];
+        ssn |= l1 == 3 && l2 == 2 && l3 == 4 && gap1 == 1 && gap == 1 &&
+               gc1 == gc && (gc == '-' || gc == ' ');
+        phone |= l1 == 3 && l2 == 3 && l3 == 4 && gap1 >= 1 && gap1 <= 2 &&
+                 gap == 1;
       }
+      j = k;
     }
-    if (Want(Kind::kSsn) && digits >= 9) {
-      for (std::size_t k = 0; k + 2 < g.size(); ++k) {
-        if (g[k].len == 3 && g[k + 1].len == 2 && g[k + 2].len == 4 &&
-            gap(k + 1) == 1 && gap(k + 2) == 1 &&
-            gap_char(k + 1) == gap_char(k + 2) &&
-            (gap_char(k + 1) == '-' || gap_char(k + 1) == ' ')) {
-          Add(Kind::kSsn, rs, re);
-          break;
-        }
-      }
-    }
-    if (Want(Kind::kPhone) && digits >= 8) {
-      bool hit = plus;
-      for (std::size_t k = 0; !hit && k + 2 < g.size(); ++k) {
-        if (g[k].len == 3 && g[k + 1].len == 3 && g[k + 2].len == 4 &&
-            gap(k + 1) >= 1 && gap(k + 1) <= 2 && gap(k + 2) == 1) {
-          hit = true;
-        }
-      }
-      if (hit) Add(Kind::kPhone, rs, re);
-    }
-    if (Want(Kind::kIpv4) && g.size() >= 4) {
-      for (std::size_t k = 0; k + 3 < g.size(); ++k) {
-        bool ok = true;
-        for (std::size_t q = k; q < k + 4 && ok; ++q) {
-          ok = g[q].len <= 3 && (q == k || (gap(q) == 1 && gap_char(q) == '.'));
-        }
-        if (ok) {
-          Add(Kind::kIpv4, rs, re);
-          break;
-        }
-      }
-    }
+    std::size_t re = j;
+    numeric_done_ = re;
+    phone |= plus && digits >= 8;
+    if (card && Want(Kind::kCard)) Add(Kind::kCard, rs, re);
+    if (ssn && Want(Kind::kSsn)) Add(Kind::kSsn, rs, re);
+    if (phone && Want(Kind::kPhone)) Add(Kind::kPhone, rs, re);
+    if (ipv4 && Want(Kind::kIpv4)) Add(Kind::kIpv4, rs, re);
+    return re;
   }
 
   void Email(std::size_t i) {
@@ -406,16 +363,37 @@ class Scanner {
   std::size_t n_;
   std::size_t begin_;
   std::uint32_t kinds_;
-  std::array<Windows, kNumKinds>* w_;
+  std::uint16_t active_;
+  KindWindows* w_;
   std::size_t numeric_done_ = 0;
   std::size_t ipv6_done_ = 0;
 };
 
 }  // namespace
 
-void Prefilter(std::string_view text, std::size_t begin, std::uint32_t kinds,
-               std::array<Windows, kNumKinds>* windows) {
-  Scanner(text, begin, kinds, windows).Run();
+PrefilterPlan MakePrefilterPlan(std::uint32_t kinds) {
+  PrefilterPlan plan;
+  plan.kinds = kinds;
+  std::uint16_t& a = plan.anchors;
+  constexpr std::uint32_t kNumeric = Bit(Kind::kCard) | Bit(Kind::kSsn) |
+                                     Bit(Kind::kPhone) | Bit(Kind::kIpv4) |
+                                     Bit(Kind::kIban);
+  if (kinds & kNumeric) a |= kFDigit;
+  if (kinds & Bit(Kind::kEmail)) a |= kFAt;
+  if (kinds & (Bit(Kind::kIpv6) | Bit(Kind::kUrlPassword))) a |= kFColon;
+  if (kinds & Bit(Kind::kPem)) a |= kFDash;
+  if (kinds & (Bit(Kind::kGithub) | Bit(Kind::kStripe))) a |= kFUnder;
+  if (kinds & Bit(Kind::kAwsKeyId)) a |= kFI;
+  if (kinds & Bit(Kind::kJwt)) a |= kFJ;
+  if (kinds & Bit(Kind::kSlack)) a |= kFx;
+  if (kinds & Bit(Kind::kAwsSecret)) a |= kFy;
+  return plan;
+}
+
+void Prefilter(std::string_view text, std::size_t begin,
+               const PrefilterPlan& plan, KindWindows* windows) {
+  windows->clear();
+  Scanner(text, begin, plan, windows).Run();
 }
 
 }  // namespace hoop::masking::internal

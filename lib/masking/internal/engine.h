@@ -114,6 +114,21 @@ struct Window {
 };
 using Windows = absl::InlinedVector<Window, 2>;
 
+// A window tagged with the prefilter kind it is for.
+struct KindWindow {
+  std::size_t begin;
+  std::size_t end;
+  Kind kind;
+};
+using KindWindows = absl::InlinedVector<KindWindow, 8>;
+
+// The prefilter kinds to look for and the anchor bytes that serve them.
+struct PrefilterPlan {
+  std::uint32_t kinds = 0;
+  std::uint16_t anchors = 0;
+};
+PrefilterPlan MakePrefilterPlan(std::uint32_t kinds);
+
 // A raw finding before overlap resolution: the span to mask.
 struct Span {
   std::size_t begin;
@@ -135,8 +150,9 @@ struct Masker::Rep {
   std::vector<std::string> counter_names;
   std::string hash_key;
   std::size_t max_len = 0;
-  // Prefilter kinds with at least one matcher, and the custom matchers.
-  std::uint32_t kinds_present = 0;
+  std::uint64_t all_detectors = 0;   // bit per detector
+  std::uint64_t unfiltered = 0;      // detectors with a kNone matcher
+  internal::PrefilterPlan all_plan;  // for all_detectors
 
   // Findings of the matchers in `detectors` (bitmask) that start at or after
   // `begin`; text[0, begin) is context only. Overlaps are merged into groups
@@ -161,12 +177,13 @@ struct Masker::Rep {
 
 namespace internal {
 
-// The prefilter: for each kind whose bit is set in `kinds`, the windows of
-// text[begin, n) where that kind's matchers can find anything. Every RE2
-// match of a gated pattern that starts at or after `begin` lies inside one
-// window (so searching only the windows finds the same matches).
-void Prefilter(std::string_view text, std::size_t begin, std::uint32_t kinds,
-               std::array<Windows, kNumKinds>* windows);
+// The prefilter: for each kind in `plan`, the windows of text[begin, n)
+// where that kind's matchers can find anything. Every RE2 match of a gated
+// pattern that starts at or after `begin` lies inside one window of its kind
+// (so searching only the windows finds the same matches). Output is sorted by
+// (kind, begin) with overlapping windows of a kind merged.
+void Prefilter(std::string_view text, std::size_t begin,
+               const PrefilterPlan& plan, KindWindows* windows);
 
 }  // namespace internal
 }  // namespace hoop::masking

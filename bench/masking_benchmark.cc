@@ -1,0 +1,177 @@
+// Copyright 2026 The hoop Authors.
+//
+// Masking throughput, with its baselines in the same binary:
+//
+//   BM_Memcpy_{Cells,Documents}    copying each item: the floor
+//   BM_Naive_{Cells,Documents}     RE2::GlobalReplace per detector per item,
+//                                  with the same patterns (no validation)
+//   BM_Masker_{Cells,Documents}    Masker::MaskCell, default profile
+//   BM_MaskerStream_Documents      StreamMasker over 16 KiB chunks
+//   BM_Masker_*_2Threads           two threads sharing one Masker
+//
+// Corpora: bench/masking_corpus.h, 64 MiB each by default
+// (HOOP_BENCH_CORPUS_MB=16 for a quicker run). Every benchmark reports
+// bytes/s of input, and real time so that the 2-thread figures compare.
+
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/masking_corpus.h"
+#include "hoop/masking/masker.h"
+#include "hoop/masking/stream_masker.h"
+#include "masking/internal/engine.h"
+#include "re2/re2.h"
+
+namespace hoop::masking {
+namespace {
+
+std::size_t CorpusBytes() {
+  const char* mb = std::getenv("HOOP_BENCH_CORPUS_MB");
+  std::size_t n = mb ? std::strtoul(mb, nullptr, 10) : 64;
+  return (n == 0 ? 64 : n) << 20;
+}
+
+const bench::Corpus& Cells() {
+  static const bench::Corpus* c = new bench::Corpus(bench::MakeCells(CorpusBytes()));
+  return *c;
+}
+const bench::Corpus& Documents() {
+  static const bench::Corpus* c =
+      new bench::Corpus(bench::MakeDocuments(CorpusBytes()));
+  return *c;
+}
+const Masker& DefaultMasker() {
+  static const Masker* m = Masker::Default().release();
+  return *m;
+}
+
+void Report(benchmark::State& state, const bench::Corpus& c) {
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(c.data.size()));
+  state.counters["items"] = static_cast<double>(c.size());
+  state.counters["avg_item_bytes"] =
+      static_cast<double>(c.data.size()) / static_cast<double>(c.size());
+  state.counters["pii_per_MiB"] =
+      static_cast<double>(c.planted.size()) /
+      (static_cast<double>(c.data.size()) / (1 << 20));
+}
+
+void Memcpy(benchmark::State& state, const bench::Corpus& c) {
+  std::string out(c.data.size(), '\0');
+  for (auto _ : state) {
+    char* dst = out.data();
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      std::string_view v = c.item(i);
+      std::memcpy(dst, v.data(), v.size());
+      dst += v.size();
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  Report(state, c);
+}
+
+// The straightforward baseline: every detector's RE2 over every item,
+// rewriting matches with GlobalReplace. Same patterns and RE2 options as the
+// masker; no validation, no prefilter.
+void Naive(benchmark::State& state, const bench::Corpus& c) {
+  std::vector<std::unique_ptr<RE2>> res;
+  std::vector<std::string> tokens;
+  RE2::Options o;
+  o.set_encoding(RE2::Options::EncodingLatin1);
+  o.set_longest_match(true);
+  o.set_max_mem(64 << 20);
+  for (const auto& b : internal::Builtins()) {
+    res.push_back(std::make_unique<RE2>(b.pattern, o));
+    tokens.push_back(std::string("[") + b.name + "]");
+  }
+  std::string s;
+  std::size_t replaced = 0;
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      s.assign(c.item(i));
+      for (std::size_t k = 0; k < res.size(); ++k) {
+        replaced += static_cast<std::size_t>(RE2::GlobalReplace(&s, *res[k], tokens[k]));
+      }
+      benchmark::DoNotOptimize(s.data());
+    }
+  }
+  Report(state, c);
+  state.counters["replaced"] = static_cast<double>(replaced / state.iterations());
+}
+
+void MaskItems(benchmark::State& state, const bench::Corpus& c) {
+  const Masker& m = DefaultMasker();
+  Arena arena(1 << 20);
+  MaskCounters counters;
+  ColumnPlan plan;
+  std::size_t out_bytes = 0;
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      std::string_view out = m.MaskCell(plan, c.item(i), &arena, &counters);
+      out_bytes += out.size();
+      if ((i & 1023) == 0) arena.Reset();
+    }
+    arena.Reset();
+  }
+  benchmark::DoNotOptimize(out_bytes);
+  Report(state, c);
+  std::uint64_t found = 0;
+  for (std::size_t i = 0; i < counters.size(); ++i) found += counters[i].values;
+  state.counters["masked"] = static_cast<double>(found / state.iterations());
+}
+
+void BM_Memcpy_Cells(benchmark::State& s) { Memcpy(s, Cells()); }
+void BM_Memcpy_Documents(benchmark::State& s) { Memcpy(s, Documents()); }
+void BM_Naive_Cells(benchmark::State& s) { Naive(s, Cells()); }
+void BM_Naive_Documents(benchmark::State& s) { Naive(s, Documents()); }
+void BM_Masker_Cells(benchmark::State& s) { MaskItems(s, Cells()); }
+void BM_Masker_Documents(benchmark::State& s) { MaskItems(s, Documents()); }
+void BM_Masker_Cells_2Threads(benchmark::State& s) { MaskItems(s, Cells()); }
+void BM_Masker_Documents_2Threads(benchmark::State& s) {
+  MaskItems(s, Documents());
+}
+
+void BM_MaskerStream_Documents(benchmark::State& state) {
+  const bench::Corpus& c = Documents();
+  const Masker& m = DefaultMasker();
+  std::string out;
+  for (auto _ : state) {
+    StreamMasker sm(m);
+    for (std::size_t i = 0; i < c.data.size(); i += 16384) {
+      out.clear();
+      sm.Write(std::string_view(c.data).substr(i, 16384), &out);
+    }
+    sm.Finish(&out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  Report(state, c);
+}
+
+// Build the corpora before any timing.
+const bool kWarm = [] {
+  Cells();
+  Documents();
+  DefaultMasker();
+  return true;
+}();
+
+BENCHMARK(BM_Memcpy_Cells)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Naive_Cells)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(BM_Masker_Cells)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Masker_Cells_2Threads)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(2);
+BENCHMARK(BM_Memcpy_Documents)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Naive_Documents)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(BM_Masker_Documents)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Masker_Documents_2Threads)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(2);
+BENCHMARK(BM_MaskerStream_Documents)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace hoop::masking
+
+BENCHMARK_MAIN();
