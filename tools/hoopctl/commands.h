@@ -13,6 +13,7 @@ namespace hoop::hoopctl {
 // hoopctl decode --protocol postgres --client C2S --server S2C
 void RegisterDecode(CLI::App& app);
 void RegisterMask(CLI::App& app);
+void RegisterPolicy(CLI::App& app);  // policy check/test, sql classify
 
 }  // namespace hoop::hoopctl
 

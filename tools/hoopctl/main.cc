@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   hoop::hoopctl::RegisterDecode(app);
   hoop::hoopctl::RegisterMask(app);
+  hoop::hoopctl::RegisterPolicy(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -1,0 +1,34 @@
+#!/bin/sh
+# hoopctl policy check / policy test / sql classify answer as documented.
+# Usage: hoopctl_policy_test.sh HOOPCTL POLICY_YAML
+set -u
+H=$1
+P=$2
+fail=0
+expect() {  # expect RC command...
+  want=$1; shift
+  "$@" > /tmp/hoopctl_policy_test.$$ 2>&1
+  rc=$?
+  if [ "$rc" != "$want" ]; then
+    echo "FAIL (rc $rc, want $want): $*"; cat /tmp/hoopctl_policy_test.$$; fail=1
+  fi
+}
+expect 0 "$H" policy check "$P"
+printf 'version: hoop.policy/v1\nrules:\n  - id: a\n    verdict: nope\n' > /tmp/hoopctl_bad.$$.yaml
+expect 1 "$H" policy check /tmp/hoopctl_bad.$$.yaml
+grep -q "hoopctl_bad.$$.yaml:4:14: rules\[0\].verdict" /tmp/hoopctl_policy_test.$$ || { echo "FAIL: error lacks file:line:col"; fail=1; }
+expect 0 "$H" policy test --policy "$P" --identity ann --groups analysts --resource warehouse-eu --sql "SELECT * FROM sales"
+expect 3 "$H" policy test --policy "$P" --identity ann --groups analysts --resource warehouse-eu --sql "UPDATE sales SET a = 1 WHERE id = 2"
+expect 4 "$H" policy test --policy "$P" --identity ann --groups analysts --resource warehouse-eu --sql "SELECT 1; DELETE FROM sales" --json
+grep -q '"rule": "no-unbounded-writes"' /tmp/hoopctl_policy_test.$$ || { echo "FAIL: json lacks rule"; fail=1; }
+grep -q '"effect": "write"' /tmp/hoopctl_policy_test.$$ || { echo "FAIL: json lacks classification"; fail=1; }
+expect 4 "$H" policy test --policy "$P" --identity olga --groups ops --resource web-1 --command "ls; rm -rf /"
+expect 0 "$H" policy test --policy "$P" --identity olga --groups ops --resource web-1 --command "journalctl -u x | grep err"
+expect 3 "$H" policy test --policy "$P" --identity dan --groups dev --resource k8s --kubernetes --http "POST /api/v1/namespaces/dev-a/pods/p/exec"
+expect 0 "$H" policy test --policy "$P" --identity ann@example.com --email ann@example.com --resource api --http "GET /v1/items"
+expect 1 "$H" policy test --policy "$P" --resource x --sql "SELECT 1"
+echo "SELECT 1; UPDATE t SET a = 1" | "$H" sql classify > /tmp/hoopctl_policy_test.$$ 2>&1
+[ "$(wc -l < /tmp/hoopctl_policy_test.$$)" = 2 ] || { echo "FAIL: sql classify lines"; fail=1; }
+grep -q '"flags":\["no_where"\]' /tmp/hoopctl_policy_test.$$ || { echo "FAIL: sql classify flags"; cat /tmp/hoopctl_policy_test.$$; fail=1; }
+rm -f /tmp/hoopctl_policy_test.$$ /tmp/hoopctl_bad.$$.yaml
+exit $fail
