@@ -12,6 +12,10 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "masking/internal/engine.h"
 
 namespace hoop::masking::internal {
@@ -87,6 +91,37 @@ inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 inline bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
 
+// Index of the first byte at or after i that may be an anchor (a superset
+// of every plan's anchors: digits, '@', ':', '-', '_', 'I', 'J', 'x', 'y',
+// 'Y'), or n. The caller re-checks the byte against its plan.
+inline std::size_t NextCandidate(const unsigned char* p, std::size_t i,
+                                 std::size_t n) {
+#if defined(__SSE2__)
+  const __m128i bias = _mm_set1_epi8(static_cast<char>(128 - '0'));
+  const __m128i ten = _mm_set1_epi8(static_cast<char>(-128 + 10));
+  while (i + 16 <= n) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    __m128i m = _mm_cmplt_epi8(_mm_add_epi8(v, bias), ten);  // '0'..'9'
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('@')));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('I')));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('J')));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('x')));
+    // 'y' and 'Y' differ only in bit 5.
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
+                                       _mm_set1_epi8('y')));
+    int bits = _mm_movemask_epi8(m);
+    if (bits != 0) return i + static_cast<std::size_t>(__builtin_ctz(bits));
+    i += 16;
+  }
+#endif
+  const Tables& tb = T();
+  while (i < n && tb.flags[p[i]] == 0) ++i;
+  return i;
+}
+
 class Scanner {
  public:
   Scanner(std::string_view text, std::size_t begin, const PrefilterPlan& plan,
@@ -105,14 +140,13 @@ class Scanner {
     std::size_t i = begin_;
     while (true) {
       // The hot loop: most bytes anchor nothing.
-      while (i + 4 <= n_ && !((tb.flags[p[i]] | tb.flags[p[i + 1]] |
-                               tb.flags[p[i + 2]] | tb.flags[p[i + 3]]) &
-                              active)) {
-        i += 4;
-      }
-      while (i < n_ && !(tb.flags[p[i]] & active)) ++i;
+      i = NextCandidate(p, i, n_);
       if (i >= n_) break;
       std::uint16_t f = tb.flags[p[i]] & active;
+      if (f == 0) {
+        ++i;
+        continue;
+      }
       if (f & kFDigit) {
         i = Numeric(i);  // the run's end: nothing in it anchors anything else
         continue;
@@ -160,6 +194,28 @@ class Scanner {
     return std::min(n_, s + len);
   }
 
+  // IBAN: two capitals right before a digit run that starts at rs with two
+  // digits, then at least 12 more [A-Z0-9] (single spaces allowed).
+  void Iban(std::size_t rs) {
+    const Tables& tb = T();
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(t_);
+    if (rs < begin_ + 2 || !IsUpper(t_[rs - 1]) || !IsUpper(t_[rs - 2]) ||
+        rs + 1 >= n_ || !IsDigit(t_[rs + 1])) {
+      return;
+    }
+    std::size_t s = rs - 2, j = s, limit = Cap(s, 43);
+    int count = 0;
+    while (j < limit) {
+      if (tb.cls[p[j]] & kCIban) {
+        ++count;
+      } else if (!(t_[j] == ' ' && j > s && t_[j - 1] != ' ')) {
+        break;
+      }
+      ++j;
+    }
+    if (count >= 12) Add(Kind::kIban, s, limit);
+  }
+
   // A run of [0-9 ().+-] holding digits: cards, SSNs, phones, IPv4, IBAN.
   // Returns the run's end. The only other anchor a run can hold is '-', so
   // a "-----BEGIN " inside it is checked here.
@@ -169,22 +225,20 @@ class Scanner {
     std::size_t rs = i;
     while (rs > begin_ && rs > numeric_done_ && (tb.cls[p[rs - 1]] & kCNum)) --rs;
 
-    // IBAN: two capitals right before the run, which starts with 2 digits.
-    if (Want(Kind::kIban) && rs == i && rs >= begin_ + 2 &&
-        IsUpper(t_[rs - 1]) && IsUpper(t_[rs - 2]) && rs + 1 < n_ &&
-        IsDigit(t_[rs + 1])) {
-      std::size_t s = rs - 2, j = s, limit = Cap(s, 43);
-      int count = 0;
-      while (j < limit) {
-        if (tb.cls[p[j]] & kCIban) {
-          ++count;
-        } else if (!(t_[j] == ' ' && j > s && t_[j - 1] != ' ')) {
-          break;
-        }
-        ++j;
+    // Fast path: a run of fewer than 13 bare digits (ids, hex strings, the
+    // pieces of a UUID) can only start an IBAN: cards need 13 digits, the
+    // rest need separators or '+'.
+    if (rs == i) {
+      std::size_t k = i;
+      while (k < n_ && IsDigit(t_[k])) ++k;
+      if (k - i < 13 && (k == n_ || !(tb.cls[p[k]] & kCNum))) {
+        numeric_done_ = k;
+        if (Want(Kind::kIban) && k - i >= 2) Iban(rs);
+        return k;
       }
-      if (count >= 12) Add(Kind::kIban, s, limit);
     }
+
+    if (Want(Kind::kIban) && rs == i) Iban(rs);
 
     // Walk the digit groups, keeping the last three, deciding each gate.
     bool card = false, ssn = false, phone = false, ipv4 = false, plus = false;
