@@ -431,6 +431,18 @@ TEST(PostgresCodec, FeedBeforeDrainingIsAnError) {
             absl::StatusCode::kFailedPrecondition);
 }
 
+TEST(PostgresCodec, ErrorsAreFinalOnTheDataRowFastPath) {
+  const std::string rows = Encode(DataRow{{std::string_view("a")}}) +
+                           Encode(DataRow{{std::string_view("b")}});
+  Decoder dec({.start = DecoderOptions::Start::kNormal});
+  dec.Feed(Direction::kServerToClient, rows);
+  Frame f;
+  ASSERT_EQ(dec.Next(Direction::kServerToClient, &f), DecodeResult::kFrame);
+  dec.Feed(Direction::kServerToClient, rows);  // misuse: not drained
+  EXPECT_EQ(dec.Next(Direction::kServerToClient, &f), DecodeResult::kError);
+  EXPECT_EQ(dec.Next(Direction::kServerToClient, &f), DecodeResult::kError);
+}
+
 TEST(PostgresCodec, TlsAcceptedStopsDecoding) {
   Decoder dec;
   const std::string ssl = Encode(SSLRequest{}) + "\x16\x03\x01\x02\x00";

@@ -136,6 +136,29 @@ class Reader {
   std::string error_;
 };
 
+// True iff a DataRow body's cell lengths add up exactly (the hot path's
+// check; CheckDataRow says what is wrong when this is false).
+inline bool DataRowValid(std::string_view body) {
+  const char* p = body.data();
+  const char* const end = p + body.size();
+  if (end - p < 2) return false;
+  int n = static_cast<std::int16_t>(LoadBE16(p));
+  if (n < 0) return false;
+  p += 2;
+  while (n-- > 0) {
+    if (end - p < 4) return false;
+    const auto len = static_cast<std::int32_t>(LoadBE32(p));
+    p += 4;
+    if (len < 0) {
+      if (len != -1) return false;
+      continue;
+    }
+    if (end - p < len) return false;
+    p += len;
+  }
+  return p == end;
+}
+
 // Parses a body whose type is known. On failure the status message says what
 // was wrong, without the "postgres:" prefix (callers add where).
 absl::StatusOr<Message> ParseBody(MessageType type, std::string_view body);

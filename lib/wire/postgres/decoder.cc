@@ -185,6 +185,26 @@ DecodeResult Decoder::Fail(Direction dir, absl::StatusCode code, std::uint64_t o
 
 DecodeResult Decoder::Next(Direction dir, Frame* frame) {
   Side& s = sides_[static_cast<int>(dir)];
+  // Fast path: a whole DataRow in the caller's chunk, in the normal phase.
+  // Anything else, or a row that fails the check, takes the general path,
+  // which also produces the error.
+  if (dir == Direction::kServerToClient && s.pos == s.buffer.size() &&
+      s.input.size() >= kHeader && s.input[0] == 'D' && s.phase == Phase::kNormal &&
+      s.status.ok()) {
+    const std::uint32_t len = LoadBE32(s.input.data() + 1);
+    if (len >= 4 && len <= options_.max_message_size && s.input.size() > len &&
+        internal::DataRowValid(s.input.substr(kHeader, len - 4))) {
+      const std::size_t total = std::size_t{len} + 1;
+      frame->type = MessageType::kDataRow;
+      frame->tag = 'D';
+      frame->offset = s.consumed;
+      frame->bytes = s.input.substr(0, total);
+      frame->body = s.input.substr(kHeader, total - kHeader);
+      s.input.remove_prefix(total);
+      s.consumed += total;
+      return DecodeResult::kFrame;
+    }
+  }
   if (!s.status.ok()) return DecodeResult::kError;
   for (;;) {
     if (s.pos < s.buffer.size()) {
