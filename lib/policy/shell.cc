@@ -51,6 +51,7 @@ class Parser {
         // <(...) and >(...) are handled in ReadWord; here: separators.
         Flush(&cur);
         ++i;
+        if (c == '\n' && !heredocs_.empty()) i = SkipHeredocBodies(i);
         continue;
       }
       if ((c == '<' || c == '>') && !(i + 1 < s_.size() && s_[i + 1] == '(')) {
@@ -77,51 +78,22 @@ class Parser {
   // target still run, so they are read).
   size_t SkipRedirect(size_t i) {
     if (s_.compare(i, 2, "<<") == 0 && s_.compare(i, 3, "<<<") != 0) {
-      // Here-document: the delimiter word; the body follows on later lines
-      // and is data, not code (unless the delimiter is unquoted, in which
-      // case it may hold $(...); we read those).
+      // Here-document: remember the delimiter; the body starts after the
+      // next newline and is skipped there (Run()).
       i += 2;
-      if (i < s_.size() && s_[i] == '-') ++i;
+      bool strip_tabs = false;
+      if (i < s_.size() && s_[i] == '-') {
+        strip_tabs = true;
+        ++i;
+      }
       while (i < s_.size() && (s_[i] == ' ' || s_[i] == '\t')) ++i;
       Word delim;
       size_t start = i;
       i = ReadWord(i, &delim);
       const bool quoted = s_.substr(start, i - start).find_first_of("'\"\\") !=
                           std::string_view::npos;
-      size_t nl = s_.find('\n', i);
-      if (nl == std::string_view::npos) return i;
-      // Let the rest of this line be parsed normally; drop the body.
-      std::string_view rest = s_.substr(i, nl - i);
-      std::string_view after = s_.substr(nl + 1);
-      size_t end = 0;
-      while (end < after.size()) {
-        size_t e = after.find('\n', end);
-        std::string_view line = after.substr(end, e == std::string_view::npos
-                                                      ? std::string_view::npos
-                                                      : e - end);
-        std::string_view trimmed = line;
-        while (!trimmed.empty() && trimmed.front() == '\t') trimmed.remove_prefix(1);
-        if (trimmed == delim.text) {
-          end = e == std::string_view::npos ? after.size() : e + 1;
-          break;
-        }
-        if (!quoted) {
-          ShellCommand tmp;
-          Parser(std::string("echo ") + std::string(line), depth_ + 1, via_,
-                 &tmp).FindSubstitutionsOnly(out_);
-        }
-        if (e == std::string_view::npos) {
-          end = after.size();
-          out_->unterminated = true;
-          break;
-        }
-        end = e + 1;
-      }
-      // Re-parse: rest of the line, then what follows the body.
-      std::string remaining = std::string(rest) + "\n" +
-                              std::string(after.substr(end));
-      Parser(remaining, depth_, via_, out_).Run();
-      return s_.size();
+      heredocs_.push_back(Heredoc{delim.text, quoted, strip_tabs});
+      return i;
     }
     while (i < s_.size() && (s_[i] == '<' || s_[i] == '>' || s_[i] == '&' ||
                              s_[i] == '|')) {
@@ -136,12 +108,48 @@ class Parser {
     return i;
   }
 
-  // Used for here-document bodies: only the substitutions matter.
-  void FindSubstitutionsOnly(ShellCommand* out) {
-    out_ = out;
-    Word w;
-    size_t i = 5;  // after "echo "
+  // Skips the bodies of the pending here-documents, starting at i (just
+  // after a newline). An unquoted delimiter's body still expands $(...) and
+  // backticks, so those are read as commands.
+  size_t SkipHeredocBodies(size_t i) {
+    for (const Heredoc& h : heredocs_) {
+      for (;;) {
+        if (i >= s_.size()) {
+          out_->unterminated = true;
+          heredocs_.clear();
+          return s_.size();
+        }
+        size_t e = s_.find('\n', i);
+        if (e == std::string_view::npos) e = s_.size();
+        std::string_view line = s_.substr(i, e - i);
+        i = e < s_.size() ? e + 1 : e;
+        std::string_view cmp = line;
+        if (h.strip_tabs) {
+          while (!cmp.empty() && cmp.front() == '\t') cmp.remove_prefix(1);
+        }
+        if (cmp == h.delimiter) break;
+        if (!h.quoted && (line.find("$(") != std::string_view::npos ||
+                          line.find('`') != std::string_view::npos)) {
+          ShellCommand* out = out_;
+          Parser body(line, depth_ + 1, "<<", out);
+          body.SubstitutionsOnly();
+        }
+      }
+    }
+    heredocs_.clear();
+    return i;
+  }
+
+  // Reads the text as one word per run: only its substitutions run.
+  void SubstitutionsOnly() {
+    if (depth_ > kMaxDepth) {
+      out_->too_deep = true;
+      out_->dynamic = true;
+      return;
+    }
+    size_t i = 0;
     while (i < s_.size()) {
+      Word w;
       size_t next = ReadWord(i, &w);
       i = next > i ? next : i + 1;
     }
@@ -632,10 +640,17 @@ class Parser {
     }
   }
 
+  struct Heredoc {
+    std::string delimiter;
+    bool quoted;
+    bool strip_tabs;
+  };
+
   std::string_view s_;
   int depth_;
   std::string via_;
   ShellCommand* out_;
+  std::vector<Heredoc> heredocs_;
 };
 
 }  // namespace

@@ -331,6 +331,18 @@ class Classifier {
                                                  : std::string());
     }
     call_paren_.assign(1, false);
+    // Matching parentheses, once, so that no lookup rescans the statement
+    // (a hostile "f(f(f(..." must stay linear).
+    close_.assign(n_, n_);
+    std::vector<size_t> open;
+    for (size_t i = 0; i < n_; ++i) {
+      if (t_[i].kind == TokKind::kLParen) {
+        open.push_back(i);
+      } else if (t_[i].kind == TokKind::kRParen && !open.empty()) {
+        close_[open.back()] = i;
+        open.pop_back();
+      }
+    }
   }
 
   void Run() {
@@ -357,14 +369,8 @@ class Classifier {
   bool IsName(size_t i) const {
     return Is(i, TokKind::kWord) || Is(i, TokKind::kQuotedIdent);
   }
-  // Index of the ')' matching the '(' at i, or n_.
-  size_t Close(size_t i) const {
-    const uint16_t d = t_[i].depth;
-    for (size_t j = i + 1; j < n_; ++j) {
-      if (t_[j].kind == TokKind::kRParen && t_[j].depth == d) return j;
-    }
-    return n_;
-  }
+  // Index of the ')' matching the '(' at i, or n_. O(1): precomputed.
+  size_t Close(size_t i) const { return i < n_ ? close_[i] : n_; }
   // First index in [b, e) of word `upper` at parenthesis depth `depth`.
   size_t FindAt(size_t b, size_t e, uint16_t depth,
                 std::string_view upper) const {
@@ -440,6 +446,18 @@ class Classifier {
   // Classifies tokens [b, e) as one statement; returns its kind and adds its
   // effects (when exec_) to effect_.
   SqlKind Statement(size_t b, size_t e) {
+    // EXPLAIN EXPLAIN ..., PREPARE p AS PREPARE ...: bounded recursion.
+    if (++nesting_ > kMaxNesting) {
+      --nesting_;
+      Eff(Effect::kUnknown);
+      return SqlKind::kUnknown;
+    }
+    SqlKind k = StatementBody(b, e);
+    --nesting_;
+    return k;
+  }
+
+  SqlKind StatementBody(size_t b, size_t e) {
     size_t i = b;
     while (Is(i, TokKind::kLParen)) ++i;
     if (i >= e || !Is(i, TokKind::kWord)) {
@@ -775,8 +793,13 @@ class Classifier {
     if (nested) Flag(SqlFlag::kWritableCte);
     const std::string& w = upper_[i];
     const uint16_t d = t_[i].depth;
-    size_t end = i + 1;
-    while (end < e && t_[end].depth >= d) ++end;
+    // A nested DML ends at its ')'; a top-level one at the statement's end.
+    size_t end = nested && i > 0 ? std::min(Close(i - 1), e) : e;
+    if (++dml_seen_ > kMaxDmlScans) {
+      // Pathological nesting: do not rescan; assume the worst.
+      if (exec_) Flag(SqlFlag::kNoWhere);
+      return;
+    }
     std::string name;
     if (w == "INSERT" || w == "REPLACE") {
       size_t j = SkipWords(i + 1, {"LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY",
@@ -892,6 +915,7 @@ class Classifier {
     }
     if (name.rfind("binary_upgrade_", 0) == 0) return Effect::kAdmin;
     if (name == "ts_rewrite") {
+      if (close - open >= 4096) return Effect::kUnknown;
       int commas = 0;
       for (size_t j = open + 1; j < close; ++j) {
         if (t_[j].depth == t_[open].depth + 1 && Is(j, TokKind::kComma))
@@ -1279,6 +1303,11 @@ class Classifier {
   std::vector<std::string> upper_;
   std::vector<std::string> ctes_;
   std::vector<bool> call_paren_;
+  std::vector<size_t> close_;
+  static constexpr int kMaxNesting = 32;
+  static constexpr int kMaxDmlScans = 256;
+  int nesting_ = 0;
+  int dml_seen_ = 0;
   Effect effect_ = Effect::kRead;
   bool exec_ = true;
 };

@@ -85,6 +85,14 @@ TEST(ShellTest, UnterminatedAndDeep) {
   ShellCommand c = ClassifyShell(nested);
   EXPECT_TRUE(c.too_deep);
   EXPECT_TRUE(c.dynamic);
+  std::string heredocs;
+  for (int i = 0; i < 20000; ++i) heredocs += "cat <<E\nrm x\nE\n";
+  ShellCommand h = ClassifyShell(heredocs + "ls");
+  EXPECT_EQ(h.programs.size(), 20001u);
+  EXPECT_EQ(h.programs.back().name, "ls");
+  h = ClassifyShell("cat <<E\n$(reboot)\nE\ncat <<'Q'\n$(halt)\nQ\n");
+  ASSERT_EQ(h.programs.size(), 3u);
+  EXPECT_EQ(h.programs[1].name, "reboot");
   std::string junk;
   for (int i = 0; i < 2000; ++i) junk.push_back(static_cast<char>((i * 37) % 128));
   for (size_t n = 0; n < junk.size(); n += 13) ClassifyShell(junk.substr(0, n));

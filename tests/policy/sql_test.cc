@@ -259,6 +259,19 @@ TEST(SqlTest, NeverCrashesOnGarbage) {
       }
     }
     ClassifySql(std::string(100000, '('), d);
+    // Hostile shapes stay linear and bounded in recursion (run under ASan).
+    std::string calls, explains, dml;
+    for (int i = 0; i < 50000; ++i) calls += "f(";
+    for (int i = 0; i < 100000; ++i) explains += "EXPLAIN ";
+    for (int i = 0; i < 20000; ++i) dml += "(DELETE FROM t WHERE ";
+    auto s = ClassifySql("SELECT " + calls, d);
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0].effect, Effect::kUnknown);
+    s = ClassifySql(explains + "DELETE FROM t", d);
+    ASSERT_EQ(s.size(), 1u);
+    s = ClassifySql("WITH x AS " + dml, d);
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_GE(s[0].effect, Effect::kWrite);
     ClassifySql("$$", d);
     ClassifySql("/*", d);
     ClassifySql("'", d);
