@@ -134,6 +134,146 @@ class Scanner {
         w_(w) {}
 
   void Run() {
+    if (!RunShort()) RunLong();
+    Finish();
+  }
+
+ private:
+#if defined(__SSE2__)
+  // Texts of at most 64 bytes (most cells): classify every byte at once
+  // into 64-bit masks (bit k = byte begin_ + k), rule out whole detector
+  // families with bit tests that are necessary conditions of the scalar
+  // gates, and visit only the anchors that remain.
+  bool RunShort() {
+    const std::size_t len = n_ - begin_;
+    if (len > 64) return false;
+    alignas(16) unsigned char buf[64] = {};  // zero bytes anchor nothing
+    std::memcpy(buf, t_ + begin_, len);
+    std::uint64_t d = 0, sp = 0, da = 0, dt = 0, pl = 0, up = 0, at = 0,
+                  co = 0, sl = 0, other = 0, ly = 0, le = 0, lk = 0,
+                  zero = 0;
+    const __m128i dbias = _mm_set1_epi8(static_cast<char>(128 - '0'));
+    const __m128i ubias = _mm_set1_epi8(static_cast<char>(128 - 'A'));
+    for (std::size_t c = 0; c * 16 < len; ++c) {
+      __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(buf + 16 * c));
+      __m128i lv = _mm_or_si128(v, _mm_set1_epi8(0x20));
+      auto bits = [c](__m128i m) {
+        return static_cast<std::uint64_t>(
+                   static_cast<std::uint16_t>(_mm_movemask_epi8(m)))
+               << (16 * c);
+      };
+      auto eq = [&](__m128i x, char ch) {
+        return bits(_mm_cmpeq_epi8(x, _mm_set1_epi8(ch)));
+      };
+      d |= bits(_mm_cmplt_epi8(_mm_add_epi8(v, dbias),
+                               _mm_set1_epi8(static_cast<char>(-128 + 10))));
+      up |= bits(_mm_cmplt_epi8(_mm_add_epi8(v, ubias),
+                                _mm_set1_epi8(static_cast<char>(-128 + 26))));
+      zero |= eq(v, '0');
+      sp |= eq(v, ' ');
+      da |= eq(v, '-');
+      dt |= eq(v, '.');
+      pl |= eq(v, '+');
+      at |= eq(v, '@');
+      co |= eq(v, ':');
+      sl |= eq(v, '/');
+      other |= eq(v, '_') | eq(v, 'I') | eq(v, 'J') | eq(v, 'x');
+      ly |= eq(lv, 'y');
+      le |= eq(lv, 'e');
+      lk |= eq(lv, 'k');
+    }
+    auto nd = [d](int k) { return ~(d >> k); };  // byte k later: not a digit
+    // SWAR popcount: the x86-64 baseline has no POPCNT instruction and
+    // __builtin_popcountll would be a libgcc call.
+    auto count = [](std::uint64_t x) {
+      x = x - ((x >> 1) & 0x5555555555555555ULL);
+      x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+      x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+      return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+    };
+
+    // Digits anchor anything only if some numeric gate can pass.
+    bool numeric = false;
+    if (d != 0) {
+      const int digits = count(d);
+      if (!numeric && Want(Kind::kCard) && digits >= 13) {
+        std::uint64_t g = d | ((sp | da) & (d << 1) & (d >> 1));
+        while (g != 0 && !numeric) {
+          int s = __builtin_ctzll(g);
+          std::uint64_t run = g >> s;
+          int l = run == ~std::uint64_t{0} ? 64 : __builtin_ctzll(~run);
+          std::uint64_t m = l == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << l) - 1);
+          numeric = count((d >> s) & m) >= 13;
+          g &= l + s >= 64 ? 0 : (~std::uint64_t{0} << (s + l));
+        }
+      }
+      if (!numeric && Want(Kind::kSsn) && digits >= 9) {
+        for (std::uint64_t x : {da, sp}) {
+          numeric |= (~(d << 1) & d & (d >> 1) & (d >> 2) & (x >> 3) & (d >> 4) &
+                      (d >> 5) & (x >> 6) & (d >> 7) & (d >> 8) & (d >> 9) &
+                      (d >> 10) & nd(11)) != 0;
+        }
+      }
+      if (!numeric && Want(Kind::kPhone) && digits >= 8) {
+        std::uint64_t g3 = ~(d << 1) & d & (d >> 1) & (d >> 2) & nd(3);
+        numeric = (pl & ((d & ~zero) >> 1)) != 0 ||
+                  (g3 & (d >> 4) & (d >> 5) & (d >> 6) & nd(7) & (d >> 8) &
+                   (d >> 9) & (d >> 10) & (d >> 11) & nd(12)) != 0 ||
+                  (g3 & nd(4) & (d >> 5) & (d >> 6) & (d >> 7) & nd(8) &
+                   (d >> 9) & (d >> 10) & (d >> 11) & (d >> 12) & nd(13)) != 0;
+      }
+      if (!numeric && Want(Kind::kIpv4) && digits >= 4 && count(dt) >= 3) {
+        std::uint64_t dd = (d << 1) & dt & (d >> 1);
+        auto near = [](std::uint64_t x) { return (x >> 2) | (x >> 3) | (x >> 4); };
+        numeric = (dd & near(dd & near(dd))) != 0;
+      }
+      if (!numeric && Want(Kind::kIban)) {
+        numeric = (up & (up >> 1) & (d >> 2) & (d >> 3)) != 0;
+      }
+    }
+    std::uint64_t cand = other | at;
+    if (numeric) cand |= d;
+    if (da & (da >> 1) & (da >> 2) & (da >> 3) & (da >> 4)) cand |= da;
+    if ((co & (sl >> 1) & (sl >> 2)) || (co & (co >> 1)) || count(co) >= 6) {
+      cand |= co;
+    }
+    cand |= ly & (le << 1) & (lk << 2);
+
+    const Tables& tb = T();
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(t_);
+    while (cand != 0) {
+      std::size_t j = static_cast<std::size_t>(__builtin_ctzll(cand));
+      std::size_t i = begin_ + j;
+      std::uint16_t f = tb.flags[p[i]] & active_;
+      cand &= cand - 1;
+      if (f & kFDigit) {
+        std::size_t end = Numeric(i) - begin_;  // nothing else in the run
+        cand &= end >= 64 ? 0 : (~std::uint64_t{0} << end);
+      } else if (f & kFAt) {
+        Email(i);
+      } else if (f & kFColon) {
+        Colon(i);
+      } else if (f & kFDash) {
+        Pem(i);
+      } else if (f & kFUnder) {
+        Underscore(i);
+      } else if (f & kFI) {
+        AwsKeyId(i);
+      } else if (f & kFJ) {
+        Jwt(i);
+      } else if (f & kFx) {
+        Slack(i);
+      } else if (f & kFy) {
+        AwsSecret(i);
+      }
+    }
+    return true;
+  }
+#else
+  bool RunShort() { return false; }
+#endif
+
+  void RunLong() {
     const Tables& tb = T();
     const unsigned char* p = reinterpret_cast<const unsigned char*>(t_);
     const std::uint16_t active = active_;
@@ -169,6 +309,9 @@ class Scanner {
       }
       ++i;
     }
+  }
+
+  void Finish() {
     if (w_->size() < 2) return;
     std::sort(w_->begin(), w_->end(),
               [](const KindWindow& a, const KindWindow& b) {
@@ -187,7 +330,6 @@ class Scanner {
     w_->resize(out + 1);
   }
 
- private:
   bool Want(Kind k) const { return kinds_ & Bit(k); }
   void Add(Kind k, std::size_t b, std::size_t e) { w_->push_back({b, e, k}); }
   std::size_t Cap(std::size_t s, std::size_t len) const {
