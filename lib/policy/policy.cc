@@ -163,6 +163,79 @@ bool TableMatches(const std::vector<std::string>& globs, std::string_view table)
   return false;
 }
 
+std::string List(const google::protobuf::RepeatedPtrField<std::string>& v) {
+  std::string out = "[";
+  for (int i = 0; i < v.size(); ++i) absl::StrAppend(&out, i ? ", " : "", v.Get(i));
+  return out + "]";
+}
+
+std::string LowerName(const std::string& name) {
+  std::string out = name;
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+// What a rule matches, in one line, for reasons when it has no description.
+std::string Summary(const v1::Rule& r) {
+  std::vector<std::string> parts;
+  std::vector<std::string> subjects;
+  for (const v1::Subject& s : r.subjects()) {
+    std::vector<std::string> p;
+    if (!s.identities().empty()) p.push_back("identities " + List(s.identities()));
+    if (!s.groups().empty()) p.push_back("groups " + List(s.groups()));
+    if (!s.kinds().empty()) {
+      std::string k = "kinds [";
+      for (int i = 0; i < s.kinds_size(); ++i) {
+        absl::StrAppend(&k, i ? ", " : "", LowerName(v1::IdentityKind_Name(s.kinds(i))));
+      }
+      p.push_back(k + "]");
+    }
+    subjects.push_back(absl::StrJoin(p, " and "));
+  }
+  if (!subjects.empty()) parts.push_back("subject " + absl::StrJoin(subjects, " or "));
+  const v1::ResourceSelector& rs = r.resources();
+  if (!rs.names().empty()) parts.push_back("resource " + List(rs.names()));
+  if (!rs.kinds().empty()) {
+    std::string k = "resource kind [";
+    for (int i = 0; i < rs.kinds_size(); ++i) {
+      absl::StrAppend(&k, i ? ", " : "", LowerName(v1::ResourceKind_Name(rs.kinds(i))));
+    }
+    parts.push_back(k + "]");
+  }
+  if (r.has_sql()) {
+    const v1::SqlMatch& m = r.sql();
+    if (!m.kinds().empty()) parts.push_back("SQL kind " + List(m.kinds()));
+    if (!m.effects().empty()) parts.push_back("SQL effect " + List(m.effects()));
+    if (!m.tables().empty()) parts.push_back("only tables " + List(m.tables()));
+    if (!m.any_tables().empty()) parts.push_back("touches tables " + List(m.any_tables()));
+    if (!m.flags().empty()) parts.push_back("SQL flags " + List(m.flags()));
+  }
+  if (r.has_command()) {
+    if (!r.command().programs().empty())
+      parts.push_back("only programs " + List(r.command().programs()));
+    if (!r.command().any_programs().empty())
+      parts.push_back("runs any of " + List(r.command().any_programs()));
+  }
+  if (r.has_http()) {
+    if (!r.http().methods().empty()) parts.push_back("HTTP " + List(r.http().methods()));
+    if (!r.http().paths().empty()) parts.push_back("paths " + List(r.http().paths()));
+  }
+  if (r.has_kubernetes()) {
+    const v1::KubernetesMatch& k = r.kubernetes();
+    if (!k.verbs().empty()) parts.push_back("verbs " + List(k.verbs()));
+    if (!k.resources().empty()) parts.push_back("resources " + List(k.resources()));
+    if (!k.namespaces().empty()) parts.push_back("namespaces " + List(k.namespaces()));
+    if (!k.names().empty()) parts.push_back("names " + List(k.names()));
+    if (!k.non_resource_paths().empty())
+      parts.push_back("URLs " + List(k.non_resource_paths()));
+  }
+  if (!r.conditions().time_windows().empty()) parts.push_back("within its time windows");
+  if (!r.conditions().client_cidrs().empty())
+    parts.push_back("from " + List(r.conditions().client_cidrs()));
+  return parts.empty() ? "matches every request" : absl::StrJoin(parts, "; ");
+}
+
 }  // namespace
 
 struct Policy::Compiled {
@@ -205,8 +278,8 @@ absl::Status Compile(const v1::PolicyDocument& doc, ErrFn err, Compiled* out) {
       default:
         return err(at, "a rule needs a verdict: allow, review or deny");
     }
-    c.reason = absl::StrCat(AV(VerbPhrase(c.decision)), " by rule \"", c.id, "\"",
-                            r.description().empty() ? "" : ": ", r.description());
+    c.reason = absl::StrCat(AV(VerbPhrase(c.decision)), " by rule \"", c.id, "\": ",
+                            r.description().empty() ? Summary(r) : r.description());
     c.message = r.message();
     if (c.decision == Decision::kDeny && c.message.empty()) {
       c.message = r.description().empty()
