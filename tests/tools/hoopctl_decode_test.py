@@ -41,6 +41,7 @@ class DecodeTest(unittest.TestCase):
                 self.assertEqual(f["offset"], pos)
                 pos += f["length"]
             self.assertEqual(pos, os.path.getsize(os.path.join(DATA, path)))
+        self.assertEqual(frames[1]["auth_type"], 10)  # AuthenticationSASL
         start = frames[0]
         self.assertEqual(start["parameters"]["user"], "alice")
         row = next(f for f in frames if f["type"] == "DataRow")

@@ -296,6 +296,10 @@ int RunDecode(const DecodeArgs& args) {
         o["offset"] = frame.offset;
         o["length"] = frame.bytes.size();
         o["type"] = std::string(pg::MessageTypeName(frame.type));
+        if (frame.tag == 'R' && frame.body.size() >= 4) {  // the request code
+          const auto* b = reinterpret_cast<const unsigned char*>(frame.body.data());
+          o["auth_type"] = (b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
+        }
         absl::StatusOr<pg::Message> m = pg::ParseMessage(frame);
         if (m.ok()) AddFields(*m, o);
         std::string line = text ? TextLine(dir, frame, o) : o.dump();
