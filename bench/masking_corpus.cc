@@ -278,10 +278,14 @@ std::string InnocentCell(Rng& r) {
       return "{\"id\": " + std::to_string(r.Below(100000)) + ", \"status\": \"" +
              Pick(r, kStatus) + "\", \"qty\": " + std::to_string(r.Below(50)) +
              ", \"tags\": [\"" + Pick(r, kWords) + "\", \"" + Pick(r, kWords) +
-             "\"]}";
+             "\"], \"note\": \"" + Pick(r, kWords) + " " + Pick(r, kWords) +
+             "\"}";
     case 10: return Hash(r);
-    case 11: case 12: Words(r, 5 + static_cast<int>(r.Below(12)), &s); return s;
-    case 13: return Pick(r, kStatus);
+    case 11: case 12: Words(r, 8 + static_cast<int>(r.Below(16)), &s); return s;
+    case 13:
+      return std::to_string(1 + r.Below(9999)) + " " + Pick(r, kLast) +
+             " Street, Apt " + std::to_string(1 + r.Below(99)) + ", " +
+             Pick(r, kFirst) + "ville";
     case 14: return "v" + std::to_string(r.Below(10)) + "." +
                     std::to_string(r.Below(20)) + "." + std::to_string(r.Below(50));
     default: return "ORD-20" + std::to_string(15 + r.Below(10)) + "-" +
@@ -320,9 +324,9 @@ Corpus MakeDocuments(std::size_t bytes, std::uint64_t seed) {
   Corpus c;
   c.data.reserve(bytes + 70000);
   c.offsets.push_back(0);
-  // One PII value per ~1150 bytes, the cells' rate.
+  // About one PII value per 1150 bytes, the cells' rate.
   auto maybe_pii = [&](std::string* doc, std::size_t since) {
-    if (since > 200 && r.Below(1150) < since / 5) {
+    if (since > 200 && r.Below(1270) < since / 5) {
       auto [v, must_go] = Pii(r);
       c.planted.push_back({c.size(), must_go});
       doc->append(v);
