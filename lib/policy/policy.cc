@@ -832,7 +832,16 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::FromFile(
   return FromText(ss.str(), path);
 }
 
+constexpr std::string_view kIncompleteReason =
+    "request has no identity or no resource; denied";
+
 Verdict Policy::Evaluate(const Request& request) const {
+  if (request.identity == nullptr || request.resource == nullptr) {
+    Verdict v;
+    v.reason = kIncompleteReason;
+    v.message = kNoMatchMessage;
+    return v;
+  }
   const Context ctx = MakeContext(request);
   if (request.sql == nullptr || request.sql->empty()) {
     return Decide(*compiled_, ctx, nullptr, -1);
@@ -851,8 +860,12 @@ Verdict Policy::Evaluate(const Request& request) const {
 }
 
 std::vector<Verdict> Policy::EvaluateEach(const Request& request) const {
-  const Context ctx = MakeContext(request);
   std::vector<Verdict> out;
+  if (request.identity == nullptr || request.resource == nullptr) {
+    out.push_back(Evaluate(request));
+    return out;
+  }
+  const Context ctx = MakeContext(request);
   if (request.sql == nullptr || request.sql->empty()) {
     out.push_back(Decide(*compiled_, ctx, nullptr, -1));
     return out;

@@ -78,10 +78,10 @@ struct Resource {
 
 // One request to decide. Pointers are borrowed for the call only.
 struct Request {
-  const Identity* identity = nullptr;  // REQUIRES: non-null
-  const Resource* resource = nullptr;  // REQUIRES: non-null
-  // The action; set one. None set: a connection-level request, which only
-  // rules without an action match.
+  const Identity* identity = nullptr;  // null: the verdict is deny
+  const Resource* resource = nullptr;  // null: the verdict is deny
+  // The action; set one. None set (or an empty statement list): a
+  // connection-level request, which only rules without an action match.
   const std::vector<SqlStatement>* sql = nullptr;
   const ShellCommand* command = nullptr;
   const HttpRequest* http = nullptr;
