@@ -1324,6 +1324,20 @@ std::vector<SqlStatement> ClassifySql(std::string_view sql,
     return out;
   }
   std::vector<internal::LexedStatement> lexed = internal::LexSql(sql, dialect);
+  // A session can change how backslashes in '...' are read
+  // (standard_conforming_strings, NO_BACKSLASH_ESCAPES). When reading them
+  // the other way would cut the text into different statements or tokens,
+  // the text means different things to different servers: unknown.
+  bool ambiguous = false;
+  if (sql.find('\\') != std::string_view::npos) {
+    std::vector<internal::LexedStatement> other =
+        internal::LexSql(sql, dialect, /*other_escapes=*/true);
+    ambiguous = other.size() != lexed.size();
+    for (size_t i = 0; !ambiguous && i < lexed.size(); ++i) {
+      ambiguous = other[i].tokens.size() != lexed[i].tokens.size() ||
+                  other[i].end != lexed[i].end;
+    }
+  }
   out.reserve(lexed.size());
   for (const internal::LexedStatement& ls : lexed) {
     SqlStatement s;
@@ -1332,6 +1346,10 @@ std::vector<SqlStatement> ClassifySql(std::string_view sql,
     Classifier(sql, ls, dialect, &s).Run();
     if (ls.unterminated) {
       s.flags |= static_cast<uint32_t>(SqlFlag::kUnterminated);
+      s.effect = std::max(s.effect, Effect::kUnknown);
+    }
+    if (ambiguous) {
+      s.flags |= static_cast<uint32_t>(SqlFlag::kAmbiguousQuoting);
       s.effect = std::max(s.effect, Effect::kUnknown);
     }
     if (ls.executable_comment) {
@@ -1401,13 +1419,14 @@ std::string_view SqlFlagName(SqlFlag flag) {
     case SqlFlag::kDrop: return "drop";
     case SqlFlag::kGrant: return "grant";
     case SqlFlag::kSetting: return "setting";
+    case SqlFlag::kAmbiguousQuoting: return "ambiguous_quoting";
   }
   return "unknown";
 }
 
 std::vector<SqlFlag> AllSqlFlags() {
   std::vector<SqlFlag> v;
-  for (uint32_t b = 1; b <= static_cast<uint32_t>(SqlFlag::kSetting); b <<= 1)
+  for (uint32_t b = 1; b <= static_cast<uint32_t>(SqlFlag::kAmbiguousQuoting); b <<= 1)
     v.push_back(static_cast<SqlFlag>(b));
   return v;
 }

@@ -165,6 +165,20 @@ TEST(SqlPostgresTest, LexerHidesNothing) {
   auto s = ClassifySql("SELECT 'a\\'; DELETE FROM t", SqlDialect::kPostgres);
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[1].kind, SqlKind::kDelete);
+  // With standard_conforming_strings = off the server would read one
+  // statement: the text is ambiguous, so nothing in it is read.
+  EXPECT_TRUE(s[0].HasFlag(SqlFlag::kAmbiguousQuoting));
+  EXPECT_EQ(s[0].effect, Effect::kUnknown);
+  // The other way round: a quote escaped by a backslash hides a DELETE
+  // from a standard-strings reader, but not from us.
+  s = ClassifySql("SELECT 'a\\'; DELETE FROM t; --'", SqlDialect::kPostgres);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].effect, Effect::kUnknown);
+  EXPECT_GE(s[1].effect, Effect::kWrite);
+  // A backslash that changes nothing is not ambiguous.
+  s = ClassifySql("SELECT 'C:\\dir'", SqlDialect::kPostgres);
+  EXPECT_FALSE(s[0].HasFlag(SqlFlag::kAmbiguousQuoting));
+  EXPECT_EQ(s[0].effect, Effect::kRead);
 }
 
 TEST(SqlPostgresTest, SplitsStatements) {
@@ -197,7 +211,9 @@ TEST(SqlMySqlTest, KindsAndEffects) {
   const Case cases[] = {
       {"SELECT * FROM t # comment", SqlKind::kSelect, Effect::kRead},
       {"SELECT 1 -- c", SqlKind::kSelect, Effect::kRead},
-      {"SELECT \"a;b\", 'it\\'s;'", SqlKind::kSelect, Effect::kRead},
+      {"SELECT \"a;b\", 'it''s;'", SqlKind::kSelect, Effect::kRead},
+      {"SELECT 'it\\'s; DELETE FROM t'", SqlKind::kSelect, Effect::kUnknown,
+       F(SqlFlag::kAmbiguousQuoting)},
       {"SELECT `weird;name` FROM `db`.`t`", SqlKind::kSelect, Effect::kRead},
       {"/*!40101 DELETE FROM t */", SqlKind::kDelete, Effect::kWrite,
        F(SqlFlag::kExecutableComment) | F(SqlFlag::kNoWhere)},

@@ -47,6 +47,10 @@
 
 namespace hoop::policy {
 
+// kPostgres assumes standard_conforming_strings = on (the default since
+// 9.1); kMySql assumes the default sql_mode (backslash escapes on,
+// ANSI_QUOTES off). Text that the other setting would read differently is
+// flagged kAmbiguousQuoting and never comes out better than unknown.
 enum class SqlDialect : uint8_t { kPostgres, kMySql };
 
 // What running a statement does, ordered from least to most severe; a
@@ -105,6 +109,10 @@ enum class SqlFlag : uint32_t {
   kDrop = 1u << 17,               // DROP of any object
   kGrant = 1u << 18,              // GRANT / REVOKE
   kSetting = 1u << 19,            // SET/RESET of a setting (see setting)
+  // Backslashes in '...' would split the text differently under the other
+  // string-escape setting (standard_conforming_strings = off, MySQL
+  // NO_BACKSLASH_ESCAPES): the effect is at least unknown.
+  kAmbiguousQuoting = 1u << 20,
 };
 
 // One statement of a query string.

@@ -34,8 +34,13 @@ bool EqualsUpper(std::string_view text, const char* upper) {
 
 class Lexer {
  public:
-  Lexer(std::string_view s, SqlDialect d)
-      : s_(s), n_(s.size()), pg_(d == SqlDialect::kPostgres) {}
+  Lexer(std::string_view s, SqlDialect d, bool other_escapes)
+      : s_(s),
+        n_(s.size()),
+        pg_(d == SqlDialect::kPostgres),
+        // Backslash escapes in plain '...' strings: MySQL's default, and
+        // PostgreSQL's with standard_conforming_strings = off.
+        plain_backslash_(pg_ ? other_escapes : !other_escapes) {}
 
   std::vector<LexedStatement> Run() {
     size_t i = 0;
@@ -222,12 +227,12 @@ class Lexer {
         Push(TokKind::kDot, i, i + 1);
         return i + 1;
       case '\'': {
-        size_t e = SkipQuoted(i, '\'', !pg_);
+        size_t e = SkipQuoted(i, '\'', plain_backslash_);
         Push(TokKind::kString, i, e);
         return e;
       }
       case '"': {
-        size_t e = SkipQuoted(i, '"', !pg_);
+        size_t e = SkipQuoted(i, '"', !pg_ && plain_backslash_);
         Push(pg_ ? TokKind::kQuotedIdent : TokKind::kString, i, e);
         return e;
       }
@@ -335,7 +340,7 @@ class Lexer {
       const bool other = w.size() == 1 && std::strchr("bBxXnN", w[0]) != nullptr;
       const bool charset = !pg_ && w.size() > 1 && w[0] == '_';
       if (e_string || other || charset) {
-        size_t e = SkipQuoted(j, '\'', e_string || !pg_);
+        size_t e = SkipQuoted(j, '\'', e_string || plain_backslash_);
         Push(TokKind::kString, i, e);
         return e;
       }
@@ -355,6 +360,7 @@ class Lexer {
   std::string_view s_;
   size_t n_;
   bool pg_;
+  bool plain_backslash_;
   std::vector<LexedStatement> out_;
   LexedStatement cur_;
   bool started_ = false;
@@ -367,8 +373,9 @@ class Lexer {
 
 }  // namespace
 
-std::vector<LexedStatement> LexSql(std::string_view sql, SqlDialect dialect) {
-  return Lexer(sql, dialect).Run();
+std::vector<LexedStatement> LexSql(std::string_view sql, SqlDialect dialect,
+                                   bool other_escapes) {
+  return Lexer(sql, dialect, other_escapes).Run();
 }
 
 std::string Unquote(std::string_view t) {

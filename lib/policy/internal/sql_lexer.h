@@ -45,7 +45,11 @@ struct LexedStatement {
 };
 
 // Lexes and splits `sql`. Statements with no tokens are dropped.
-std::vector<LexedStatement> LexSql(std::string_view sql, SqlDialect dialect);
+// `other_escapes` lexes plain '...' strings the other way a session may have
+// chosen: with backslash escapes for PostgreSQL (standard_conforming_strings
+// = off), without them for MySQL (sql_mode NO_BACKSLASH_ESCAPES).
+std::vector<LexedStatement> LexSql(std::string_view sql, SqlDialect dialect,
+                                   bool other_escapes = false);
 
 // The text of a quoted identifier or string token without its quotes and
 // with doubled quotes undone (escapes other than doubling are kept).
