@@ -55,9 +55,10 @@ class Converter {
     if (node.IsNull()) return absl::OkStatus();
     if (!node.IsMap()) return Error(node, path, "expected a mapping");
     const Descriptor* d = msg->GetDescriptor();
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
-      const YAML::Node& value = it->second;
+    for (const auto& kv : node) {
+      // Copies: yaml-cpp's iterator yields a temporary pair of handles.
+      const YAML::Node key = kv.first;
+      const YAML::Node value = kv.second;
       if (!key.IsScalar()) return Error(key, path, "a key must be a string");
       const std::string name = key.Scalar();
       const FieldDescriptor* f = d->FindFieldByName(name);
@@ -89,13 +90,15 @@ class Converter {
     if (f->is_map()) {
       if (node.IsNull()) return absl::OkStatus();
       if (!node.IsMap()) return Error(node, path, "expected a mapping");
-      for (auto it = node.begin(); it != node.end(); ++it) {
+      for (const auto& kv : node) {
+        const YAML::Node key = kv.first;
+        const YAML::Node value = kv.second;
         google::protobuf::Message* entry = r->AddMessage(msg, f);
         const FieldDescriptor* kf = entry->GetDescriptor()->map_key();
         const FieldDescriptor* vf = entry->GetDescriptor()->map_value();
-        std::string epath = path + "." + it->first.Scalar();
-        absl::Status s = Scalar(it->first, epath, entry, kf);
-        if (s.ok()) s = Scalar(it->second, epath, entry, vf);
+        std::string epath = path + "." + (key.IsScalar() ? key.Scalar() : "?");
+        absl::Status s = Scalar(key, epath, entry, kf);
+        if (s.ok()) s = Scalar(value, epath, entry, vf);
         if (!s.ok()) return s;
       }
       return absl::OkStatus();
