@@ -1,0 +1,338 @@
+// Copyright 2026 The hoop Authors.
+
+#include "hoop/session/recorder.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "hoop/base/status_macros.h"
+
+namespace hoop::session {
+namespace {
+
+void PutU64(std::string& out, uint64_t v) {
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void PutU32(std::string& out, uint32_t v) {
+  for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+int64_t SystemNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string FrameRecord(const std::string& serialized) {
+  std::string out;
+  out.reserve(serialized.size() + 5);
+  uint64_t n = serialized.size();
+  while (n >= 0x80) {
+    out.push_back(static_cast<char>((n & 0x7f) | 0x80));
+    n >>= 7;
+  }
+  out.push_back(static_cast<char>(n));
+  out.append(serialized);
+  return out;
+}
+
+std::string CheckpointMessage(const v1::Record& record) {
+  std::string m = "hoop.session.v1.checkpoint\n";
+  PutU64(m, record.seq());
+  PutU64(m, static_cast<uint64_t>(record.time_ns()));
+  PutU32(m, static_cast<uint32_t>(record.session_id().size()));
+  m.append(record.session_id());
+  m.append(record.prev_hash());
+  PutU64(m, record.checkpoint().records());
+  m.push_back(record.checkpoint().final() ? 1 : 0);
+  m.append(record.checkpoint().key_id());
+  return m;
+}
+
+absl::StatusOr<std::unique_ptr<Recorder>> Recorder::Create(RecorderOptions options,
+                                                           std::unique_ptr<Sink> sink) {
+  if (options.session_id.empty()) {
+    return absl::InvalidArgumentError("RecorderOptions.session_id is empty");
+  }
+  if (sink == nullptr) return absl::InvalidArgumentError("no sink");
+  if (options.checkpoint_every == 0) {
+    return absl::InvalidArgumentError("RecorderOptions.checkpoint_every is 0");
+  }
+  if (options.durability == Durability::kInterval && options.sync_interval_ms <= 0) {
+    return absl::InvalidArgumentError("RecorderOptions.sync_interval_ms must be > 0");
+  }
+  return std::unique_ptr<Recorder>(new Recorder(std::move(options), std::move(sink)));
+}
+
+Recorder::Recorder(RecorderOptions options, std::unique_ptr<Sink> sink)
+    : options_(std::move(options)), sink_(std::move(sink)), prev_hash_(32, '\0') {
+  last_sync_ns_ = Now();
+  if (options_.queue_capacity > 0) writer_ = std::thread([this] { WriterLoop(); });
+}
+
+Recorder::~Recorder() { (void)Close(); }
+
+int64_t Recorder::Now() const { return options_.clock ? options_.clock() : SystemNowNs(); }
+
+absl::Status Recorder::Append(v1::Record record) {
+  if (record.time_ns() == 0) record.set_time_ns(Now());
+  if (options_.queue_capacity == 0) {
+    std::lock_guard<std::mutex> w(write_mu_);
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (closing_ || closed_) return absl::FailedPreconditionError("recorder is closed");
+      if (!failure_.ok()) {
+        ++stats_.refused;
+        return failure_;
+      }
+      ++appended_;
+    }
+    absl::Status s = WriteLocked(std::move(record));
+    std::lock_guard<std::mutex> l(mu_);
+    ++processed_;
+    if (!s.ok() && failure_.ok()) failure_ = s;
+    return s;
+  }
+
+  std::unique_lock<std::mutex> l(mu_);
+  if (closing_ || closed_) return absl::FailedPreconditionError("recorder is closed");
+  if (!failure_.ok()) {
+    ++stats_.refused;
+    return failure_;
+  }
+  if (!overloaded_ && queue_.size() >= options_.queue_capacity) {
+    if (options_.when_full == WhenFull::kBlock) {
+      ++stats_.blocked;
+      not_full_.wait_for(l, std::chrono::milliseconds(options_.block_timeout_ms), [&] {
+        return queue_.size() < options_.queue_capacity || closing_ || !failure_.ok();
+      });
+      if (closing_) return absl::FailedPreconditionError("recorder is closed");
+      if (!failure_.ok()) {
+        ++stats_.refused;
+        return failure_;
+      }
+    }
+    if (queue_.size() >= options_.queue_capacity) overloaded_ = true;
+  }
+  if (overloaded_) {
+    ++stats_.refused;
+    return absl::ResourceExhaustedError(
+        absl::StrCat("recorder queue full (", options_.queue_capacity,
+                     " records): the session must end"));
+  }
+  queue_.push_back(std::move(record));
+  ++appended_;
+  if (queue_.size() > stats_.max_queue) stats_.max_queue = queue_.size();
+  l.unlock();
+  not_empty_.notify_one();
+  return absl::OkStatus();
+}
+
+#define HOOP_SESSION_EVENT_(Method, field)                    \
+  absl::Status Recorder::Method(v1::Method event) {           \
+    v1::Record r;                                            \
+    *r.mutable_##field() = std::move(event);                 \
+    return Append(std::move(r));                             \
+  }
+HOOP_SESSION_EVENT_(Command, command)
+HOOP_SESSION_EVENT_(Approval, approval)
+HOOP_SESSION_EVENT_(Result, result)
+HOOP_SESSION_EVENT_(Output, output)
+HOOP_SESSION_EVENT_(Error, error)
+#undef HOOP_SESSION_EVENT_
+
+absl::Status Recorder::Start(v1::SessionStart event) {
+  v1::Record r;
+  *r.mutable_start() = std::move(event);
+  return Append(std::move(r));
+}
+
+absl::Status Recorder::End(v1::SessionEnd event) {
+  v1::Record r;
+  *r.mutable_end() = std::move(event);
+  return Append(std::move(r));
+}
+
+void Recorder::WriterLoop() {
+  bool dirty = false;
+  for (;;) {
+    std::deque<v1::Record> batch;
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      auto ready = [&] { return !queue_.empty() || closing_; };
+      if (dirty && options_.durability == Durability::kInterval) {
+        not_empty_.wait_for(l, std::chrono::milliseconds(options_.sync_interval_ms), ready);
+      } else {
+        not_empty_.wait(l, ready);
+      }
+      if (queue_.empty() && closing_) break;
+      batch.swap(queue_);
+    }
+    not_full_.notify_all();
+    absl::Status s;
+    size_t n = batch.size();
+    {
+      std::lock_guard<std::mutex> w(write_mu_);
+      for (v1::Record& r : batch) {
+        absl::Status one = WriteLocked(std::move(r));
+        if (s.ok()) s = one;
+      }
+      absl::Status sync = MaybeSyncLocked(false);
+      if (s.ok()) s = sync;
+      dirty = dirty_;
+    }
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      processed_ += n;
+      if (!s.ok() && failure_.ok()) failure_ = s;
+    }
+    drained_.notify_all();
+    not_full_.notify_all();
+  }
+}
+
+absl::Status Recorder::WriteFramed(v1::Record& record) {
+  if (!sink_status_.ok()) return sink_status_;
+  record.set_seq(next_seq_);
+  record.set_session_id(options_.session_id);
+  record.set_prev_hash(prev_hash_);
+  std::string serialized;
+  if (!record.SerializeToString(&serialized)) {
+    sink_status_ = absl::InternalError("record serialization failed");
+    return sink_status_;
+  }
+  std::string framed = FrameRecord(serialized);
+  absl::Status s = sink_->Write(framed, record);
+  if (!s.ok()) {
+    sink_status_ = s;
+    return s;
+  }
+  ++next_seq_;
+  prev_hash_ = Sha256(serialized);
+  dirty_ = true;
+  std::lock_guard<std::mutex> l(mu_);
+  ++stats_.records;
+  stats_.bytes += framed.size();
+  if (record.has_checkpoint()) ++stats_.checkpoints;
+  return absl::OkStatus();
+}
+
+absl::Status Recorder::WriteCheckpointLocked(bool final) {
+  v1::Record r;
+  r.set_seq(next_seq_);
+  r.set_time_ns(Now());
+  r.set_session_id(options_.session_id);
+  r.set_prev_hash(prev_hash_);
+  v1::Checkpoint* c = r.mutable_checkpoint();
+  c->set_records(next_seq_);
+  c->set_key_id(options_.signing_key->key_id());
+  c->set_final(final);
+  c->set_signature(options_.signing_key->Sign(CheckpointMessage(r)));
+  since_checkpoint_ = 0;
+  return WriteFramed(r);
+}
+
+absl::Status Recorder::WriteLocked(v1::Record record) {
+  HOOP_RETURN_IF_ERROR(WriteFramed(record));
+  if (options_.signing_key.has_value() && ++since_checkpoint_ >= options_.checkpoint_every) {
+    HOOP_RETURN_IF_ERROR(WriteCheckpointLocked(false));
+  }
+  if (options_.durability == Durability::kEveryRecord) return MaybeSyncLocked(false);
+  return absl::OkStatus();
+}
+
+absl::Status Recorder::MaybeSyncLocked(bool force) {
+  if (!sink_status_.ok()) return sink_status_;
+  if (!dirty_ && !force) return absl::OkStatus();
+  bool due = force;
+  switch (options_.durability) {
+    case Durability::kEveryRecord:
+      due = due || dirty_;
+      break;
+    case Durability::kInterval:
+      due = due || Now() - last_sync_ns_ >= options_.sync_interval_ms * 1'000'000;
+      break;
+    case Durability::kAtClose:
+      break;
+  }
+  if (!due) return absl::OkStatus();
+  absl::Status s = sink_->Sync();
+  if (!s.ok()) {
+    sink_status_ = s;
+    return s;
+  }
+  dirty_ = false;
+  last_sync_ns_ = Now();
+  std::lock_guard<std::mutex> l(mu_);
+  ++stats_.syncs;
+  return absl::OkStatus();
+}
+
+absl::Status Recorder::Flush() {
+  {
+    std::unique_lock<std::mutex> l(mu_);
+    uint64_t target = appended_;
+    drained_.wait(l, [&] { return processed_ >= target; });
+  }
+  std::lock_guard<std::mutex> w(write_mu_);
+  return MaybeSyncLocked(true);
+}
+
+absl::Status Recorder::Close() {
+  uint64_t refused = 0;
+  bool overloaded = false;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (closed_ || closing_) return close_status_;
+    closing_ = true;
+  }
+  not_empty_.notify_all();
+  not_full_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    refused = stats_.refused;
+    overloaded = overloaded_;
+  }
+  absl::Status s;
+  auto keep = [&s](absl::Status one) {
+    if (s.ok()) s = std::move(one);
+  };
+  {
+    std::lock_guard<std::mutex> w(write_mu_);
+    if (overloaded) {
+      std::string why = absl::StrCat("recorder queue full (", options_.queue_capacity,
+                                     " records): ", refused,
+                                     " event(s) refused; the session was ended closed");
+      v1::Record e;
+      e.set_time_ns(Now());
+      e.mutable_error()->set_kind("recorder");
+      e.mutable_error()->set_message(why);
+      e.mutable_error()->set_fatal(true);
+      keep(WriteLocked(std::move(e)));
+      v1::Record end;
+      end.set_time_ns(Now());
+      end.mutable_end()->set_reason(v1::END_REASON_RECORDER_OVERLOADED);
+      end.mutable_end()->set_detail(why);
+      keep(WriteLocked(std::move(end)));
+    }
+    if (options_.signing_key.has_value()) keep(WriteCheckpointLocked(true));
+    keep(MaybeSyncLocked(true));
+    keep(sink_->Close());
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  if (!failure_.ok()) s = failure_;
+  close_status_ = s;
+  closed_ = true;
+  return s;
+}
+
+RecorderStats Recorder::stats() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return stats_;
+}
+
+}  // namespace hoop::session
