@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <set>
 #include <utility>
 
@@ -266,14 +267,37 @@ std::string_view Masker::MaskCell(const ColumnPlan& plan,
   Spans groups;
   rep.Find(value, 0, plan.detectors_, rep.options.prefilter, &groups);
   if (groups.empty()) return value;
-  thread_local std::string scratch;
-  scratch.clear();
-  if (!rep.Render(value, 0, value.size(), groups, &scratch)) {
-    if (counters) counters->Add(rep.fail_counter(), value.size());
-    return arena->Copy(rep.options.fail_token);
+  // Render only the replacements, then copy the value around them straight
+  // into the arena: one pass over the bytes.
+  thread_local std::string repl;
+  repl.clear();
+  absl::InlinedVector<std::size_t, 8> ends;
+  std::size_t masked = 0;
+  for (const Span& g : groups) {
+    if (!internal::AppendMasked(rep.detectors[g.detector].method,
+                                value.substr(g.begin, g.end - g.begin),
+                                rep.hash_key, &repl)) {
+      if (counters) counters->Add(rep.fail_counter(), value.size());
+      return arena->Copy(rep.options.fail_token);
+    }
+    ends.push_back(repl.size());
+    masked += g.end - g.begin;
   }
+  const std::size_t total = value.size() - masked + repl.size();
+  char* const out = arena->Allocate(total);
+  char* dst = out;
+  std::size_t p = 0, r = 0;
+  for (std::size_t k = 0; k < groups.size(); ++k) {
+    std::memcpy(dst, value.data() + p, groups[k].begin - p);
+    dst += groups[k].begin - p;
+    std::memcpy(dst, repl.data() + r, ends[k] - r);
+    dst += ends[k] - r;
+    r = ends[k];
+    p = groups[k].end;
+  }
+  std::memcpy(dst, value.data() + p, value.size() - p);
   rep.Count(groups, counters);
-  return arena->Copy(scratch);
+  return std::string_view(out, total);
 }
 
 std::string_view Masker::MaskCell(std::string_view column_name,

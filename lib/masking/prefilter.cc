@@ -122,6 +122,69 @@ inline std::size_t NextCandidate(const unsigned char* p, std::size_t i,
   return i;
 }
 
+
+#if defined(__SSE2__)
+__extension__ typedef unsigned __int128 U128;
+
+// Byte classes of one 64-byte block, bit k = byte k.
+struct BlockMasks {
+  std::uint64_t d = 0, sp = 0, da = 0, dt = 0, pl = 0, up = 0, zero = 0;
+  std::uint64_t co = 0, sl = 0, hex = 0, ly = 0, le = 0, lk = 0;
+  std::uint64_t other = 0;  // '@', '_', 'I', 'J', 'x': always anchors
+};
+
+inline BlockMasks ComputeBlock(const unsigned char* p, std::size_t avail) {
+  alignas(16) unsigned char buf[64];
+  if (avail < 64) {
+    std::memset(buf, 0, sizeof(buf));  // zero bytes anchor nothing
+    std::memcpy(buf, p, avail);
+    p = buf;
+  }
+  BlockMasks m;
+  const __m128i dbias = _mm_set1_epi8(static_cast<char>(128 - '0'));
+  const __m128i ubias = _mm_set1_epi8(static_cast<char>(128 - 'A'));
+  for (int c = 0; c < 4; ++c) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * c));
+    auto bits = [c](__m128i x) {
+      return static_cast<std::uint64_t>(
+                 static_cast<std::uint16_t>(_mm_movemask_epi8(x)))
+             << (16 * c);
+    };
+    auto eq = [](__m128i x, char ch) {
+      return _mm_cmpeq_epi8(x, _mm_set1_epi8(ch));
+    };
+    m.d |= bits(_mm_cmplt_epi8(_mm_add_epi8(v, dbias),
+                               _mm_set1_epi8(static_cast<char>(-128 + 10))));
+    m.up |= bits(_mm_cmplt_epi8(_mm_add_epi8(v, ubias),
+                                _mm_set1_epi8(static_cast<char>(-128 + 26))));
+    __m128i lv = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    m.sp |= bits(eq(v, ' '));
+    m.da |= bits(eq(v, '-'));
+    m.dt |= bits(eq(v, '.'));
+    m.pl |= bits(eq(v, '+'));
+    m.zero |= bits(eq(v, '0'));
+    m.co |= bits(eq(v, ':'));
+    m.sl |= bits(eq(v, '/'));
+    // [0-9a-f] after folding case ('0'..'9' are unchanged by | 0x20).
+    __m128i af = _mm_cmplt_epi8(
+        _mm_add_epi8(lv, _mm_set1_epi8(static_cast<char>(128 - 'a'))),
+        _mm_set1_epi8(static_cast<char>(-128 + 6)));
+    __m128i dg = _mm_cmplt_epi8(_mm_add_epi8(v, dbias),
+                                _mm_set1_epi8(static_cast<char>(-128 + 10)));
+    m.hex |= bits(_mm_or_si128(af, dg));
+    m.ly |= bits(eq(lv, 'y'));
+    m.le |= bits(eq(lv, 'e'));
+    m.lk |= bits(eq(lv, 'k'));
+    __m128i a = _mm_or_si128(eq(v, '@'), eq(v, '_'));
+    a = _mm_or_si128(a, eq(v, 'I'));
+    a = _mm_or_si128(a, eq(v, 'J'));
+    a = _mm_or_si128(a, eq(v, 'x'));
+    m.other |= bits(a);
+  }
+  return m;
+}
+#endif
+
 class Scanner {
  public:
   Scanner(std::string_view text, std::size_t begin, const PrefilterPlan& plan,
@@ -134,7 +197,11 @@ class Scanner {
         w_(w) {}
 
   void Run() {
-    if (!RunShort()) RunLong();
+#if defined(__SSE2__)
+    if (!RunShort()) RunBlocks();
+#else
+    RunLong();
+#endif
     Finish();
   }
 
@@ -272,6 +339,187 @@ class Scanner {
 #else
   bool RunShort() { return false; }
 #endif
+
+#if defined(__SSE2__)
+  // Long texts, 64 bytes at a time. Each block's digits anchor anything only
+  // if some numeric gate can hold for a pattern that starts in the block;
+  // the gates are evaluated on the block and the next one (no numeric
+  // pattern is longer than 64 bytes). Every digit of a run leads Numeric()
+  // to the whole run, so a run that straddles blocks is analysed whole
+  // whichever block anchors it.
+  void RunBlocks() {
+    const Tables& tb = T();
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(t_);
+    constexpr std::uint32_t kNumeric = Bit(Kind::kCard) | Bit(Kind::kSsn) |
+                                       Bit(Kind::kPhone) | Bit(Kind::kIpv4) |
+                                       Bit(Kind::kIban);
+    const bool want_numeric = (kinds_ & kNumeric) != 0;
+    std::size_t pos = begin_;
+    BlockMasks prev;
+    BlockMasks cur = ComputeBlock(p + begin_, n_ - begin_);
+    for (std::size_t b = begin_; b < n_; b += 64) {
+      BlockMasks next;
+      if (b + 64 < n_) next = ComputeBlock(p + b + 64, n_ - b - 64);
+      std::uint64_t cand = cur.other | OtherAnchors(cur, next, prev);
+      if (want_numeric && cur.d != 0 && NumericGate(cur, next, prev)) {
+        cand |= cur.d;
+      }
+      if (pos > b) cand &= pos - b >= 64 ? 0 : (~std::uint64_t{0} << (pos - b));
+      while (cand != 0) {
+        std::size_t i = b + static_cast<std::size_t>(__builtin_ctzll(cand));
+        cand &= cand - 1;
+        std::uint16_t f = tb.flags[p[i]] & active_;
+        if (f == 0) continue;
+        pos = Dispatch(i, f);
+        if (pos > i + 1) {
+          cand &= pos - b >= 64 ? 0 : (~std::uint64_t{0} << (pos - b));
+        }
+      }
+      prev = cur;
+      cur = next;
+    }
+  }
+
+  // The block's '-', ':' and 'y' anchors that can matter (lookahead in the
+  // next block, lookbehind in the previous one); all are supersets of the
+  // handlers' own tests.
+  static std::uint64_t OtherAnchors(const BlockMasks& c, const BlockMasks& n,
+                                    const BlockMasks& prev) {
+    auto wide = [](std::uint64_t lo, std::uint64_t hi) {
+      return static_cast<U128>(lo) | (static_cast<U128>(hi) << 64);
+    };
+    std::uint64_t out = 0;
+    const U128 da = wide(c.da, n.da);
+    // Pem(): "-----BEGIN " starts here.
+    out |= static_cast<std::uint64_t>(da & (da >> 1) & (da >> 2) & (da >> 3) &
+                                      (da >> 4));
+    // Colon(): "://" (URL), "::" or six hex-flanked colons (IPv6: every
+    // match has one or the other within 45 bytes).
+    if (c.co != 0) {
+      const U128 co = wide(c.co, n.co), sl = wide(c.sl, n.sl),
+                 hex = wide(c.hex, n.hex);
+      const U128 hex_before = (hex << 1) | (prev.hex >> 63);
+      bool keep = (co & (sl >> 1) & (sl >> 2)) != 0 || (co & (co >> 1)) != 0 ||
+                  (c.co & 1 && prev.co >> 63) ||
+                  Count(co & hex_before & (hex >> 1)) >= 6;
+      if (keep) out |= c.co;
+    }
+    // AwsSecret(): a key name ending in "key" at this 'y'.
+    if (c.ly != 0) {
+      std::uint64_t e_before = (c.le << 1) | (prev.le >> 63);
+      std::uint64_t k_before2 = (c.lk << 2) | (prev.lk >> 62);
+      out |= c.ly & e_before & k_before2;
+    }
+    return out;
+  }
+
+  static int Count64(std::uint64_t x) {
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+  }
+  static int Count(U128 x) {
+    return Count64(static_cast<std::uint64_t>(x)) +
+           Count64(static_cast<std::uint64_t>(x >> 64));
+  }
+
+  // Must block `c` anchor its digits? True if some scalar gate of
+  // Numeric() may hold with its witness bit (a digit of the run, or a dot
+  // next to one) in c. Bits 0..63 of the 128-bit view c|n are c; shifts to
+  // the left carry the previous block's last bits in, so a witness right
+  // after a block boundary is seen by its own block.
+  bool NumericGate(const BlockMasks& c, const BlockMasks& n,
+                   const BlockMasks& prev) const {
+    auto wide = [](std::uint64_t lo, std::uint64_t hi) {
+      return static_cast<U128>(lo) | (static_cast<U128>(hi) << 64);
+    };
+    const U128 d = wide(c.d, n.d), sp = wide(c.sp, n.sp), da = wide(c.da, n.da),
+               dt = wide(c.dt, n.dt), pl = wide(c.pl, n.pl),
+               up = wide(c.up, n.up), zero = wide(c.zero, n.zero);
+    const U128 low = static_cast<U128>(~std::uint64_t{0});
+    const U128 d_before = (d << 1) | (prev.d >> 63);  // byte k-1 is a digit
+    auto nd = [d](int k) { return ~(d >> k); };
+    const int digits = Count(d);
+    if (Want(Kind::kCard) && digits >= 13) {
+      U128 g = d | ((sp | da) & (d << 1) & (d >> 1));
+      // 13 digits need a run of at least 13 bits: most blocks stop here.
+      U128 r = g & (g >> 1);
+      r &= r >> 2;
+      r &= r >> 4;
+      r &= r >> 5;
+      while ((r & low) != 0 && g != 0) {
+        std::uint64_t glo = static_cast<std::uint64_t>(g);
+        if (glo == 0) break;  // runs starting in the next block: its turn
+        int s = __builtin_ctzll(glo);
+        U128 inv = ~(g >> s);
+        std::uint64_t ilo = static_cast<std::uint64_t>(inv);
+        std::uint64_t ihi = static_cast<std::uint64_t>(inv >> 64);
+        int l = ilo != 0 ? __builtin_ctzll(ilo)
+                         : (ihi != 0 ? 64 + __builtin_ctzll(ihi) : 128);
+        U128 m = l >= 128 ? ~U128{0} : ((U128{1} << l) - 1);
+        if (l >= 13 && Count((d >> s) & m) >= 13) return true;
+        g &= (s + l >= 128) ? U128{0} : (~U128{0} << (s + l));
+      }
+    }
+    if (Want(Kind::kSsn) && digits >= 9) {
+      for (U128 x : {da, sp}) {
+        if ((~(d << 1) & d & (d >> 1) & (d >> 2) & (x >> 3) & (d >> 4) &
+             (d >> 5) & (x >> 6) & (d >> 7) & (d >> 8) & (d >> 9) & (d >> 10) &
+             nd(11) & low) != 0) {
+          return true;
+        }
+      }
+    }
+    if (Want(Kind::kPhone) && digits >= 8) {
+      U128 g3 = ~(d << 1) & d & (d >> 1) & (d >> 2) & nd(3);
+      U128 plus_before = (pl << 1) | (prev.pl >> 63);
+      if ((plus_before & d & ~zero & low) != 0 ||
+          (g3 & (d >> 4) & (d >> 5) & (d >> 6) & nd(7) & (d >> 8) & (d >> 9) &
+           (d >> 10) & (d >> 11) & nd(12) & low) != 0 ||
+          (g3 & nd(4) & (d >> 5) & (d >> 6) & (d >> 7) & nd(8) & (d >> 9) &
+           (d >> 10) & (d >> 11) & (d >> 12) & nd(13) & low) != 0) {
+        return true;
+      }
+    }
+    if (Want(Kind::kIpv4)) {  // no digit count: some may be in the previous block
+      U128 dd = d_before & dt & (d >> 1);
+      auto near = [](U128 x) { return (x >> 2) | (x >> 3) | (x >> 4); };
+      if ((dd & near(dd & near(dd)) & low) != 0) return true;
+    }
+    if (Want(Kind::kIban)) {
+      // Two capitals then two digits; the bit is the first digit's, and the
+      // capitals may be the previous block's last bytes.
+      U128 up1 = (up << 1) | (prev.up >> 63);
+      U128 up2 = (up << 2) | (prev.up >> 62);
+      if ((up2 & up1 & d & (d >> 1) & low) != 0) return true;
+    }
+    return false;
+  }
+#endif
+
+  // Handles the anchor at i; returns where scanning continues.
+  std::size_t Dispatch(std::size_t i, std::uint16_t f) {
+    if (f & kFDigit) return Numeric(i);  // nothing else anchors in its run
+    if (f & kFAt) {
+      Email(i);
+    } else if (f & kFColon) {
+      Colon(i);
+    } else if (f & kFDash) {
+      Pem(i);
+    } else if (f & kFUnder) {
+      Underscore(i);
+    } else if (f & kFI) {
+      AwsKeyId(i);
+    } else if (f & kFJ) {
+      Jwt(i);
+    } else if (f & kFx) {
+      Slack(i);
+    } else if (f & kFy) {
+      AwsSecret(i);
+    }
+    return i + 1;
+  }
 
   void RunLong() {
     const Tables& tb = T();
