@@ -130,7 +130,18 @@ SessionReport VerifyStreams(const std::vector<std::pair<std::string, std::string
                       sr.problem};
     }
   }
-  if (!rep.records.empty()) rep.session_id = rep.records.front().record.session_id();
+  // The session is the id most records carry; an altered one stands out.
+  {
+    std::map<std::string, size_t> votes;
+    size_t best = 0;
+    for (const StoredRecord& r : rep.records) {
+      size_t v = ++votes[r.record.session_id()];
+      if (v > best) {
+        best = v;
+        rep.session_id = r.record.session_id();
+      }
+    }
+  }
 
   const std::string zeros(32, '\0');
   std::vector<std::string> hashes;
@@ -151,17 +162,13 @@ SessionReport VerifyStreams(const std::vector<std::pair<std::string, std::string
     const StoredRecord& r = rep.records[i];
     const v1::Record& rec = r.record;
     if (rec.seq() != i) {
+      // Named by position: the seq it carries is the suspect value.
       tamper = MakeFault(Fault::Kind::kSequence, r,
                          i == 0 ? absl::StrCat("stream starts at seq ", rec.seq(),
                                                ": earlier records are missing")
-                                : absl::StrCat("expected seq ", i, " after seq ",
+                                : absl::StrCat("carries seq ", rec.seq(), " after seq ",
                                                rep.records[i - 1].record.seq()));
-      break;
-    }
-    if (rec.session_id() != rep.session_id) {
-      tamper = MakeFault(Fault::Kind::kSequence, r,
-                         absl::StrCat("record of session \"", rec.session_id(),
-                                      "\" in session \"", rep.session_id, "\""));
+      tamper->seq = static_cast<int64_t>(i);
       break;
     }
     if (!link_ok(i)) {
@@ -181,6 +188,12 @@ SessionReport VerifyStreams(const std::vector<std::pair<std::string, std::string
                                    "record before it")
                      : absl::StrCat("record altered: its SHA-256 no longer matches seq ",
                                     rec.seq(), "'s prev_hash"));
+      break;
+    }
+    if (rec.session_id() != rep.session_id) {
+      tamper = MakeFault(Fault::Kind::kSequence, r,
+                         absl::StrCat("record of session \"", rec.session_id(),
+                                      "\" in session \"", rep.session_id, "\""));
       break;
     }
     if (rec.has_checkpoint() && options.key == nullptr) {
