@@ -163,6 +163,14 @@ TEST_F(Equivalence, BlockBoundaries) {
   }
 }
 
+TEST(BlockKernels, Sse2AndAvx2Agree) {
+  std::string s;
+  for (int c = 0; c < 256; ++c) s.push_back(static_cast<char>(c));
+  s += "4111 1111-1111.1111 +1 (555) AKIA_xoxb-eyJ ::// key: Key KEY y Y ";
+  s += s;
+  EXPECT_TRUE(internal::BlockKernelsAgree(s));
+}
+
 // The stream path searches from an offset with the bytes before it as
 // context; the fast and straightforward paths must agree there too.
 TEST_F(Equivalence, FromEveryOffset) {

@@ -185,6 +185,9 @@ namespace internal {
 void Prefilter(std::string_view text, std::size_t begin,
                const PrefilterPlan& plan, KindWindows* windows);
 
+// For tests: the SSE2 and AVX2 block classifiers agree at every offset.
+bool BlockKernelsAgree(std::string_view text);
+
 }  // namespace internal
 }  // namespace hoop::masking
 
