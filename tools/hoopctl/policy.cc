@@ -118,6 +118,14 @@ int RunTest(const TestArgs& a) {
     std::cerr << StatusText(policy.status()) << "\n";
     return 1;
   }
+  absl::Time at = absl::InfinitePast();
+  if (!a.time.empty()) {
+    std::string err;
+    if (!absl::ParseTime(absl::RFC3339_full, a.time, &at, &err)) {
+      std::cerr << "--time: " << err << "\n";
+      return 1;
+    }
+  }
   hp::Identity who;
   if (!a.token.empty()) {
     auto jwks = hp::Jwks::FromFile(a.jwks);
@@ -128,6 +136,7 @@ int RunTest(const TestArgs& a) {
     hp::TokenVerifierOptions opts;
     opts.issuer = a.issuer;
     opts.audiences = SplitComma({a.audience});
+    if (at != absl::InfinitePast()) opts.clock = [at] { return at; };
     if (opts.issuer.empty() || opts.audiences.empty()) {
       std::cerr << "--token needs --issuer and --audience\n";
       return 1;
@@ -170,13 +179,7 @@ int RunTest(const TestArgs& a) {
   req.identity = &who;
   req.resource = &res;
   req.client_address = a.client_address;
-  if (!a.time.empty()) {
-    std::string err;
-    if (!absl::ParseTime(absl::RFC3339_full, a.time, &req.time, &err)) {
-      std::cerr << "--time: " << err << "\n";
-      return 1;
-    }
-  }
+  req.time = at;
   std::vector<hp::SqlStatement> stmts;
   hp::ShellCommand cmd;
   hp::HttpRequest http;
@@ -316,7 +319,9 @@ void RegisterPolicy(CLI::App& app) {
   test->add_option("--dialect", a->dialect, "postgres or mysql")
       ->check(CLI::IsMember({"postgres", "mysql"}));
   test->add_option("--client-address", a->client_address, "the client's IP address");
-  test->add_option("--time", a->time, "evaluate at this RFC 3339 time (default: now)");
+  test->add_option("--time", a->time,
+                   "evaluate (and check the token's exp/nbf/iat) at this RFC 3339 "
+                   "time (default: now)");
   test->add_flag("--json", a->json, "print JSON, with each statement's classification");
   auto* token_opt = test->get_option("--token");
   auto* identity_opt = test->get_option("--identity");
