@@ -153,23 +153,30 @@ void BM_MaskerStream_Documents(benchmark::State& state) {
   Report(state, c);
 }
 
-// Build the corpora before any timing.
+// Build the corpora before any timing, and warm the masker up: RE2 builds
+// its DFA states lazily, on first use, and the first pass over a corpus
+// would otherwise pay for that.
 const bool kWarm = [] {
-  Cells();
-  Documents();
-  DefaultMasker();
+  const Masker& m = DefaultMasker();
+  Arena arena;
+  for (const bench::Corpus* c : {&Cells(), &Documents()}) {
+    for (std::size_t i = 0; i < c->size(); i += 4) {
+      m.MaskCell(ColumnPlan(), c->item(i), &arena, nullptr);
+      arena.Reset();
+    }
+  }
   return true;
 }();
 
 BENCHMARK(BM_Memcpy_Cells)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Naive_Cells)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
-BENCHMARK(BM_Masker_Cells)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_Masker_Cells_2Threads)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(2);
+BENCHMARK(BM_Masker_Cells)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
+BENCHMARK(BM_Masker_Cells_2Threads)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2)->Threads(2);
 BENCHMARK(BM_Memcpy_Documents)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Naive_Documents)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
-BENCHMARK(BM_Masker_Documents)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_Masker_Documents_2Threads)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(2);
-BENCHMARK(BM_MaskerStream_Documents)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Masker_Documents)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
+BENCHMARK(BM_Masker_Documents_2Threads)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2)->Threads(2);
+BENCHMARK(BM_MaskerStream_Documents)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
 
 }  // namespace
 }  // namespace hoop::masking
