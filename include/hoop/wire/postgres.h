@@ -24,8 +24,8 @@
 // Building a message:
 //
 //   std::string out;
-//   Encode(ErrorResponse{{{'S', "ERROR"}, {'C', "42501"}, {'M', "denied"}}}, &out);
-//   Encode(ReadyForQuery{'I'}, &out);
+//   Encode(ErrorResponse{{{'S', "ERROR"}, {'C', "42501"}, {'M', "denied"}}},
+//   &out); Encode(ReadyForQuery{'I'}, &out);
 //
 // Why one Decoder for both directions: some messages can only be named with
 // what the other side said. A client's 'p' message is a PasswordMessage,
@@ -46,6 +46,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -159,14 +160,20 @@ using Value = std::optional<std::string_view>;
 struct Parameter {
   std::string_view name;
   std::string_view value;
-  bool operator==(const Parameter&) const = default;
+  bool operator==(const Parameter& o) const {
+    return std::tie(name, value) == std::tie(o.name, o.value);
+  }
+  bool operator!=(const Parameter& o) const { return !(*this == o); }
 };
 
 // One field of ErrorResponse / NoticeResponse: a code letter and its text.
 struct NoticeField {
   char code = 0;  // 'S', 'V', 'C', 'M', 'D', 'H', 'P', ... (FieldName)
   std::string_view value;
-  bool operator==(const NoticeField&) const = default;
+  bool operator==(const NoticeField& o) const {
+    return std::tie(code, value) == std::tie(o.code, o.value);
+  }
+  bool operator!=(const NoticeField& o) const { return !(*this == o); }
 };
 
 // "severity", "code", "message", "detail", ... for a field code letter;
@@ -181,34 +188,55 @@ struct FieldDescription {  // one column of RowDescription
   std::int16_t type_size = 0;
   std::int32_t type_modifier = 0;
   std::int16_t format = 0;  // 0 text, 1 binary
-  bool operator==(const FieldDescription&) const = default;
+  bool operator==(const FieldDescription& o) const {
+    return std::tie(name, table_oid, column_attribute, type_oid, type_size,
+                    type_modifier, format) ==
+           std::tie(o.name, o.table_oid, o.column_attribute, o.type_oid,
+                    o.type_size, o.type_modifier, o.format);
+  }
+  bool operator!=(const FieldDescription& o) const { return !(*this == o); }
 };
 
-#define HOOP_PG_EMPTY_MESSAGE(Name)                  \
-  struct Name {                                      \
-    bool operator==(const Name&) const = default;    \
+#define HOOP_PG_EMPTY_MESSAGE(Name)                      \
+  struct Name {                                          \
+    bool operator==(const Name&) const { return true; }  \
+    bool operator!=(const Name&) const { return false; } \
   }
 
 // Client, startup phase.
 struct StartupMessage {
   std::uint32_t protocol_version = kProtocol30;
   std::vector<Parameter> parameters;  // in wire order: user, database, ...
-  bool operator==(const StartupMessage&) const = default;
+  bool operator==(const StartupMessage& o) const {
+    return std::tie(protocol_version, parameters) ==
+           std::tie(o.protocol_version, o.parameters);
+  }
+  bool operator!=(const StartupMessage& o) const { return !(*this == o); }
 };
 HOOP_PG_EMPTY_MESSAGE(SSLRequest);
 HOOP_PG_EMPTY_MESSAGE(GSSENCRequest);
 struct CancelRequest {
   std::int32_t process_id = 0;
   std::string_view secret_key;  // 4 bytes in 3.0; up to 256 in 3.2
-  bool operator==(const CancelRequest&) const = default;
+  bool operator==(const CancelRequest& o) const {
+    return std::tie(process_id, secret_key) ==
+           std::tie(o.process_id, o.secret_key);
+  }
+  bool operator!=(const CancelRequest& o) const { return !(*this == o); }
 };
 struct SSLResponse {
   char answer = 'N';  // 'S': TLS follows; 'N': go on in plain text
-  bool operator==(const SSLResponse&) const = default;
+  bool operator==(const SSLResponse& o) const {
+    return std::tie(answer) == std::tie(o.answer);
+  }
+  bool operator!=(const SSLResponse& o) const { return !(*this == o); }
 };
 struct GSSENCResponse {
   char answer = 'N';  // 'G': GSSAPI encryption follows; 'N': plain text
-  bool operator==(const GSSENCResponse&) const = default;
+  bool operator==(const GSSENCResponse& o) const {
+    return std::tie(answer) == std::tie(o.answer);
+  }
+  bool operator!=(const GSSENCResponse& o) const { return !(*this == o); }
 };
 
 // Server, authentication.
@@ -217,56 +245,98 @@ HOOP_PG_EMPTY_MESSAGE(AuthenticationKerberosV5);
 HOOP_PG_EMPTY_MESSAGE(AuthenticationCleartextPassword);
 struct AuthenticationMD5Password {
   std::string_view salt;  // exactly 4 bytes
-  bool operator==(const AuthenticationMD5Password&) const = default;
+  bool operator==(const AuthenticationMD5Password& o) const {
+    return std::tie(salt) == std::tie(o.salt);
+  }
+  bool operator!=(const AuthenticationMD5Password& o) const {
+    return !(*this == o);
+  }
 };
 HOOP_PG_EMPTY_MESSAGE(AuthenticationGSS);
 struct AuthenticationGSSContinue {
   std::string_view data;
-  bool operator==(const AuthenticationGSSContinue&) const = default;
+  bool operator==(const AuthenticationGSSContinue& o) const {
+    return std::tie(data) == std::tie(o.data);
+  }
+  bool operator!=(const AuthenticationGSSContinue& o) const {
+    return !(*this == o);
+  }
 };
 HOOP_PG_EMPTY_MESSAGE(AuthenticationSSPI);
 struct AuthenticationSASL {
   std::vector<std::string_view> mechanisms;  // e.g. "SCRAM-SHA-256"
-  bool operator==(const AuthenticationSASL&) const = default;
+  bool operator==(const AuthenticationSASL& o) const {
+    return std::tie(mechanisms) == std::tie(o.mechanisms);
+  }
+  bool operator!=(const AuthenticationSASL& o) const { return !(*this == o); }
 };
 struct AuthenticationSASLContinue {
   std::string_view data;
-  bool operator==(const AuthenticationSASLContinue&) const = default;
+  bool operator==(const AuthenticationSASLContinue& o) const {
+    return std::tie(data) == std::tie(o.data);
+  }
+  bool operator!=(const AuthenticationSASLContinue& o) const {
+    return !(*this == o);
+  }
 };
 struct AuthenticationSASLFinal {
   std::string_view data;
-  bool operator==(const AuthenticationSASLFinal&) const = default;
+  bool operator==(const AuthenticationSASLFinal& o) const {
+    return std::tie(data) == std::tie(o.data);
+  }
+  bool operator!=(const AuthenticationSASLFinal& o) const {
+    return !(*this == o);
+  }
 };
 
 // Client, authentication.
 struct PasswordMessage {
   std::string_view password;  // cleartext, or "md5" + 32 hex digits
-  bool operator==(const PasswordMessage&) const = default;
+  bool operator==(const PasswordMessage& o) const {
+    return std::tie(password) == std::tie(o.password);
+  }
+  bool operator!=(const PasswordMessage& o) const { return !(*this == o); }
 };
 struct SASLInitialResponse {
   std::string_view mechanism;
   Value data;  // nullopt: no initial response (length -1)
-  bool operator==(const SASLInitialResponse&) const = default;
+  bool operator==(const SASLInitialResponse& o) const {
+    return std::tie(mechanism, data) == std::tie(o.mechanism, o.data);
+  }
+  bool operator!=(const SASLInitialResponse& o) const { return !(*this == o); }
 };
 struct SASLResponse {
   std::string_view data;
-  bool operator==(const SASLResponse&) const = default;
+  bool operator==(const SASLResponse& o) const {
+    return std::tie(data) == std::tie(o.data);
+  }
+  bool operator!=(const SASLResponse& o) const { return !(*this == o); }
 };
 struct GSSResponse {
   std::string_view data;
-  bool operator==(const GSSResponse&) const = default;
+  bool operator==(const GSSResponse& o) const {
+    return std::tie(data) == std::tie(o.data);
+  }
+  bool operator!=(const GSSResponse& o) const { return !(*this == o); }
 };
 
 // Client, normal phase.
 struct Query {
   std::string_view query;
-  bool operator==(const Query&) const = default;
+  bool operator==(const Query& o) const {
+    return std::tie(query) == std::tie(o.query);
+  }
+  bool operator!=(const Query& o) const { return !(*this == o); }
 };
 struct Parse {
   std::string_view statement;  // "" is the unnamed statement
   std::string_view query;
   std::vector<std::uint32_t> parameter_types;  // 0: unspecified
-  bool operator==(const Parse&) const = default;
+  bool operator==(const Parse& o) const {
+    return std::tie(statement, query, parameter_types) ==
+           std::tie(o.statement, o.query, o.parameter_types);
+  }
+  bool operator!=(const Parse& o) const { return !(*this == o); }
 };
 struct Bind {
   std::string_view portal;
@@ -274,115 +344,186 @@ struct Bind {
   std::vector<std::int16_t> parameter_formats;
   std::vector<Value> parameters;
   std::vector<std::int16_t> result_formats;
-  bool operator==(const Bind&) const = default;
+  bool operator==(const Bind& o) const {
+    return std::tie(portal, statement, parameter_formats, parameters,
+                    result_formats) == std::tie(o.portal, o.statement,
+                                                o.parameter_formats,
+                                                o.parameters, o.result_formats);
+  }
+  bool operator!=(const Bind& o) const { return !(*this == o); }
 };
 struct Describe {
   char target = 'S';  // 'S' statement, 'P' portal
   std::string_view name;
-  bool operator==(const Describe&) const = default;
+  bool operator==(const Describe& o) const {
+    return std::tie(target, name) == std::tie(o.target, o.name);
+  }
+  bool operator!=(const Describe& o) const { return !(*this == o); }
 };
 struct Execute {
   std::string_view portal;
   std::int32_t max_rows = 0;  // 0: no limit
-  bool operator==(const Execute&) const = default;
+  bool operator==(const Execute& o) const {
+    return std::tie(portal, max_rows) == std::tie(o.portal, o.max_rows);
+  }
+  bool operator!=(const Execute& o) const { return !(*this == o); }
 };
 HOOP_PG_EMPTY_MESSAGE(Sync);
 HOOP_PG_EMPTY_MESSAGE(Flush);
 struct Close {
   char target = 'S';  // 'S' statement, 'P' portal
   std::string_view name;
-  bool operator==(const Close&) const = default;
+  bool operator==(const Close& o) const {
+    return std::tie(target, name) == std::tie(o.target, o.name);
+  }
+  bool operator!=(const Close& o) const { return !(*this == o); }
 };
 struct FunctionCall {
   std::uint32_t function_oid = 0;
   std::vector<std::int16_t> argument_formats;
   std::vector<Value> arguments;
   std::int16_t result_format = 0;
-  bool operator==(const FunctionCall&) const = default;
+  bool operator==(const FunctionCall& o) const {
+    return std::tie(function_oid, argument_formats, arguments, result_format) ==
+           std::tie(o.function_oid, o.argument_formats, o.arguments,
+                    o.result_format);
+  }
+  bool operator!=(const FunctionCall& o) const { return !(*this == o); }
 };
 HOOP_PG_EMPTY_MESSAGE(Terminate);
 
 // COPY (CopyData and CopyDone flow both ways).
 struct CopyData {
   std::string_view data;
-  bool operator==(const CopyData&) const = default;
+  bool operator==(const CopyData& o) const {
+    return std::tie(data) == std::tie(o.data);
+  }
+  bool operator!=(const CopyData& o) const { return !(*this == o); }
 };
 HOOP_PG_EMPTY_MESSAGE(CopyDone);
 struct CopyFail {
   std::string_view message;
-  bool operator==(const CopyFail&) const = default;
+  bool operator==(const CopyFail& o) const {
+    return std::tie(message) == std::tie(o.message);
+  }
+  bool operator!=(const CopyFail& o) const { return !(*this == o); }
 };
 
 // Server.
 struct BackendKeyData {
   std::int32_t process_id = 0;
   std::string_view secret_key;  // 4 bytes in 3.0; 4..256 in 3.2
-  bool operator==(const BackendKeyData&) const = default;
+  bool operator==(const BackendKeyData& o) const {
+    return std::tie(process_id, secret_key) ==
+           std::tie(o.process_id, o.secret_key);
+  }
+  bool operator!=(const BackendKeyData& o) const { return !(*this == o); }
 };
 HOOP_PG_EMPTY_MESSAGE(BindComplete);
 HOOP_PG_EMPTY_MESSAGE(CloseComplete);
 struct CommandComplete {
   std::string_view tag;  // "SELECT 5", "INSERT 0 1", ...
-  bool operator==(const CommandComplete&) const = default;
+  bool operator==(const CommandComplete& o) const {
+    return std::tie(tag) == std::tie(o.tag);
+  }
+  bool operator!=(const CommandComplete& o) const { return !(*this == o); }
 };
-struct CopyResponse {  // shared body of CopyIn/Out/BothResponse
+struct CopyResponse {      // shared body of CopyIn/Out/BothResponse
   std::int8_t format = 0;  // 0 text, 1 binary
   std::vector<std::int16_t> column_formats;
-  bool operator==(const CopyResponse&) const = default;
+  bool operator==(const CopyResponse& o) const {
+    return std::tie(format, column_formats) ==
+           std::tie(o.format, o.column_formats);
+  }
+  bool operator!=(const CopyResponse& o) const { return !(*this == o); }
 };
 struct CopyInResponse : CopyResponse {};
 struct CopyOutResponse : CopyResponse {};
 struct CopyBothResponse : CopyResponse {};
 struct DataRow {
   std::vector<Value> values;
-  bool operator==(const DataRow&) const = default;
+  bool operator==(const DataRow& o) const {
+    return std::tie(values) == std::tie(o.values);
+  }
+  bool operator!=(const DataRow& o) const { return !(*this == o); }
 };
 HOOP_PG_EMPTY_MESSAGE(EmptyQueryResponse);
 struct ErrorResponse {
   std::vector<NoticeField> fields;
   // The first field with `code`, or "" when absent.
   std::string_view Field(char code) const;
-  bool operator==(const ErrorResponse&) const = default;
+  bool operator==(const ErrorResponse& o) const {
+    return std::tie(fields) == std::tie(o.fields);
+  }
+  bool operator!=(const ErrorResponse& o) const { return !(*this == o); }
 };
 struct FunctionCallResponse {
   Value result;
-  bool operator==(const FunctionCallResponse&) const = default;
+  bool operator==(const FunctionCallResponse& o) const {
+    return std::tie(result) == std::tie(o.result);
+  }
+  bool operator!=(const FunctionCallResponse& o) const { return !(*this == o); }
 };
 struct NegotiateProtocolVersion {
   std::int32_t newest_minor_version = 0;
   std::vector<std::string_view> unrecognized_options;
-  bool operator==(const NegotiateProtocolVersion&) const = default;
+  bool operator==(const NegotiateProtocolVersion& o) const {
+    return std::tie(newest_minor_version, unrecognized_options) ==
+           std::tie(o.newest_minor_version, o.unrecognized_options);
+  }
+  bool operator!=(const NegotiateProtocolVersion& o) const {
+    return !(*this == o);
+  }
 };
 HOOP_PG_EMPTY_MESSAGE(NoData);
 struct NoticeResponse {
   std::vector<NoticeField> fields;
   std::string_view Field(char code) const;
-  bool operator==(const NoticeResponse&) const = default;
+  bool operator==(const NoticeResponse& o) const {
+    return std::tie(fields) == std::tie(o.fields);
+  }
+  bool operator!=(const NoticeResponse& o) const { return !(*this == o); }
 };
 struct NotificationResponse {
   std::int32_t process_id = 0;
   std::string_view channel;
   std::string_view payload;
-  bool operator==(const NotificationResponse&) const = default;
+  bool operator==(const NotificationResponse& o) const {
+    return std::tie(process_id, channel, payload) ==
+           std::tie(o.process_id, o.channel, o.payload);
+  }
+  bool operator!=(const NotificationResponse& o) const { return !(*this == o); }
 };
 struct ParameterDescription {
   std::vector<std::uint32_t> parameter_types;
-  bool operator==(const ParameterDescription&) const = default;
+  bool operator==(const ParameterDescription& o) const {
+    return std::tie(parameter_types) == std::tie(o.parameter_types);
+  }
+  bool operator!=(const ParameterDescription& o) const { return !(*this == o); }
 };
 struct ParameterStatus {
   std::string_view name;
   std::string_view value;
-  bool operator==(const ParameterStatus&) const = default;
+  bool operator==(const ParameterStatus& o) const {
+    return std::tie(name, value) == std::tie(o.name, o.value);
+  }
+  bool operator!=(const ParameterStatus& o) const { return !(*this == o); }
 };
 HOOP_PG_EMPTY_MESSAGE(ParseComplete);
 HOOP_PG_EMPTY_MESSAGE(PortalSuspended);
 struct ReadyForQuery {
   char status = 'I';  // 'I' idle, 'T' in a transaction, 'E' failed transaction
-  bool operator==(const ReadyForQuery&) const = default;
+  bool operator==(const ReadyForQuery& o) const {
+    return std::tie(status) == std::tie(o.status);
+  }
+  bool operator!=(const ReadyForQuery& o) const { return !(*this == o); }
 };
 struct RowDescription {
   std::vector<FieldDescription> fields;
-  bool operator==(const RowDescription&) const = default;
+  bool operator==(const RowDescription& o) const {
+    return std::tie(fields) == std::tie(o.fields);
+  }
+  bool operator!=(const RowDescription& o) const { return !(*this == o); }
 };
 
 #undef HOOP_PG_EMPTY_MESSAGE
@@ -453,7 +594,9 @@ class DataRowCells {
       Load();
       return *this;
     }
-    bool operator==(const Iterator& o) const { return remaining_ == o.remaining_; }
+    bool operator==(const Iterator& o) const {
+      return remaining_ == o.remaining_;
+    }
     bool operator!=(const Iterator& o) const { return !(*this == o); }
 
    private:
@@ -562,29 +705,37 @@ class Decoder {
 
   // Connection facts learned so far.
   std::uint32_t protocol_version() const { return protocol_version_; }
-  bool authenticated() const { return authenticated_; }  // AuthenticationOk seen
+  bool authenticated() const {
+    return authenticated_;
+  }                                      // AuthenticationOk seen
   bool ready() const { return ready_; }  // first ReadyForQuery seen
 
  private:
   enum class Phase : std::uint8_t {
-    kStartup,         // client: untagged packets; server: waits for client
-    kAwaitSsl,        // SSLRequest sent, its one-byte answer not yet decoded
-    kAwaitGssenc,     // GSSENCRequest sent, likewise
-    kAuth,            // startup packet sent: authentication exchange
-    kNormal,          // tagged messages of the normal phase
-    kEncrypted,       // TLS / GSSAPI from here on
-    kClosed,          // after CancelRequest: nothing more may come
+    kStartup,      // client: untagged packets; server: waits for client
+    kAwaitSsl,     // SSLRequest sent, its one-byte answer not yet decoded
+    kAwaitGssenc,  // GSSENCRequest sent, likewise
+    kAuth,         // startup packet sent: authentication exchange
+    kNormal,       // tagged messages of the normal phase
+    kEncrypted,    // TLS / GSSAPI from here on
+    kClosed,       // after CancelRequest: nothing more may come
   };
-  enum class AuthPending : std::uint8_t { kNone, kPassword, kSASLInitial, kSASL, kGSS };
+  enum class AuthPending : std::uint8_t {
+    kNone,
+    kPassword,
+    kSASLInitial,
+    kSASL,
+    kGSS
+  };
 
   struct Side {
-    std::string buffer;          // unconsumed bytes that had to be copied
-    std::size_t pos = 0;         // consumed prefix of buffer
-    bool buffer_views = false;   // frames since the last Feed view buffer
+    std::string buffer;                // unconsumed bytes that had to be copied
+    std::size_t pos = 0;               // consumed prefix of buffer
+    bool buffer_views = false;         // frames since the last Feed view buffer
     std::vector<std::string> retired;  // old buffers that frames still view
-    std::string spare;           // a retired buffer's memory, for reuse
-    std::string_view input;      // the rest of the caller's chunk
-    std::uint64_t consumed = 0;  // stream offset of the next frame
+    std::string spare;                 // a retired buffer's memory, for reuse
+    std::string_view input;            // the rest of the caller's chunk
+    std::uint64_t consumed = 0;        // stream offset of the next frame
     Phase phase = Phase::kStartup;
     absl::Status status;
   };
