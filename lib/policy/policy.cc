@@ -673,9 +673,13 @@ bool KubernetesMatches(const CompiledRule& r, const KubernetesRequest& k) {
   if (!r.api_groups.empty() && !ListHas(r.api_groups, k.api_group)) return false;
   if (!r.k8s_resources.empty()) {
     bool hit = false;
+    // Unlike RBAC, a bare "*" does not reach the connect subresources
+    // (exec, attach, portforward, proxy): a shell in a pod is named on purpose.
+    const bool connect = k.subresource == "exec" || k.subresource == "attach" ||
+                         k.subresource == "portforward" || k.subresource == "proxy";
     for (const std::string& want : r.k8s_resources) {
       if (want == "*") {
-        hit = true;
+        hit = !connect;
       } else {
         size_t slash = want.find('/');
         std::string_view res = std::string_view(want).substr(0, slash);

@@ -231,6 +231,9 @@ TEST_F(PolicyTest, HttpAndKubernetes) {
   EXPECT_EQ(k8s("GET", "/api/v1/namespaces/dev-a/pods/x/log").rule_id, "k8s-read");
   EXPECT_EQ(k8s("POST", "/api/v1/namespaces/dev-a/pods/x/exec").decision,
             Decision::kReview);
+  // exec over a websocket is a GET: "*" in k8s-read does not reach it.
+  EXPECT_EQ(k8s("GET", "/api/v1/namespaces/dev-a/pods/x/exec?command=sh").rule_id,
+            "k8s-exec");
   EXPECT_EQ(k8s("DELETE", "/api/v1/namespaces/dev-a/pods").decision, Decision::kDeny);
   EXPECT_EQ(k8s("GET", "/healthz").rule_id, "k8s-health");
 }
