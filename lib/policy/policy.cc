@@ -725,27 +725,42 @@ Verdict Decide(const Compiled& p, const Context& ctx, const SqlStatement* stmt,
     unit = ActionType::kHttp;
   }
   for (const CompiledRule& r : p.rules) {
+    // Cheapest tests first: the kind of action, the resource, the subject;
+    // then the action's details and the conditions.
     switch (r.action) {
       case ActionType::kAny:
         break;
       case ActionType::kSql:
-        if (stmt == nullptr || !SqlMatches(r, *stmt)) continue;
+        if (stmt == nullptr) continue;
         break;
       case ActionType::kCommand:
-        if (unit != ActionType::kCommand || !CommandMatches(r, *req.command)) continue;
+        if (unit != ActionType::kCommand) continue;
         break;
       case ActionType::kHttp:
-        if (req.http == nullptr || stmt != nullptr || !HttpMatches(r, *req.http)) continue;
+        if (req.http == nullptr || stmt != nullptr) continue;
         break;
       case ActionType::kKubernetes:
-        if (req.kubernetes == nullptr || stmt != nullptr ||
-            !KubernetesMatches(r, *req.kubernetes)) {
-          continue;
-        }
+        if (req.kubernetes == nullptr || stmt != nullptr) continue;
         break;
     }
     if (!ResourceMatches(r, *req.resource)) continue;
     if (!SubjectMatches(r, *req.identity)) continue;
+    switch (r.action) {
+      case ActionType::kAny:
+        break;
+      case ActionType::kSql:
+        if (!SqlMatches(r, *stmt)) continue;
+        break;
+      case ActionType::kCommand:
+        if (!CommandMatches(r, *req.command)) continue;
+        break;
+      case ActionType::kHttp:
+        if (!HttpMatches(r, *req.http)) continue;
+        break;
+      case ActionType::kKubernetes:
+        if (!KubernetesMatches(r, *req.kubernetes)) continue;
+        break;
+    }
     if (!ConditionsMatch(r, ctx)) continue;
     ++matched;
     if (best == nullptr || r.decision > best->decision) best = &r;
