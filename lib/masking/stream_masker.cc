@@ -37,7 +37,7 @@ void StreamMasker::Finish(std::string* out) {
 }
 
 void StreamMasker::Process(bool final, std::string* out) {
-  const Masker::Rep& rep = masker_->rep();
+  const Masker::Rep& rep = *masker_->rep_;
   const std::size_t hold = rep.max_len + kLookahead;
   const std::size_t n = buffer_.size();
   if (n <= context_) return;

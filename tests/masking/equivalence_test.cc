@@ -181,8 +181,10 @@ TEST_F(Equivalence, FromEveryOffset) {
   for (std::size_t begin = 0; begin <= s.size(); ++begin) {
     internal::Spans a, b;
     internal::Windows ba, bb;
-    fast_->rep().Find(s, begin, ~std::uint64_t{0}, true, &a, &ba);
-    slow_->rep().Find(s, begin, ~std::uint64_t{0}, false, &b, &bb);
+    internal::RepAccess::Get(*fast_).Find(s, begin, ~std::uint64_t{0}, true,
+                                          &a, &ba);
+    internal::RepAccess::Get(*slow_).Find(s, begin, ~std::uint64_t{0}, false,
+                                          &b, &bb);
     ASSERT_EQ(a.size(), b.size()) << "begin " << begin;
     for (std::size_t i = 0; i < a.size(); ++i) {
       EXPECT_EQ(a[i].begin, b[i].begin) << "begin " << begin;

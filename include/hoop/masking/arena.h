@@ -22,6 +22,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/base/attributes.h"
+
 namespace hoop::masking {
 
 class Arena {
@@ -36,11 +38,11 @@ class Arena {
 
   // Returns `n` writable bytes (n may be 0). Never returns null.
   // LIFETIME: valid until Reset() or destruction.
-  char* Allocate(std::size_t n);
+  char* Allocate(std::size_t n) ABSL_ATTRIBUTE_LIFETIME_BOUND;
 
   // Copies `s` into the arena.
   // LIFETIME: valid until Reset() or destruction.
-  std::string_view Copy(std::string_view s);
+  std::string_view Copy(std::string_view s) ABSL_ATTRIBUTE_LIFETIME_BOUND;
 
   // Invalidates everything handed out; keeps the blocks for reuse.
   void Reset();

@@ -66,6 +66,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "hoop/masking/arena.h"
 
@@ -74,8 +75,12 @@ namespace hoop::masking {
 namespace v1 {
 class Profile;  // proto/hoop/masking/v1/profile.proto
 }  // namespace v1
+namespace internal {
+struct RepAccess;
+}  // namespace internal
 
 class Masker;
+class StreamMasker;
 
 // Options that are not part of a profile: limits and failure behaviour.
 //
@@ -169,15 +174,17 @@ class Masker {
   // into `arena`. `counters` may be null.
   // LIFETIME: the result lives as long as `value` or `arena`'s current
   // contents, whichever it points into.
-  std::string_view MaskCell(const ColumnPlan& plan, std::string_view value,
-                            Arena* arena, MaskCounters* counters) const;
+  std::string_view MaskCell(
+      const ColumnPlan& plan,
+      std::string_view value ABSL_ATTRIBUTE_LIFETIME_BOUND, Arena* arena,
+      MaskCounters* counters) const;
 
   // Convenience: PlanColumn + MaskCell. Prefer planning once per column.
   // LIFETIME: as MaskCell.
-  std::string_view MaskCell(std::string_view column_name,
-                            std::string_view column_type,
-                            std::string_view value, Arena* arena,
-                            MaskCounters* counters) const;
+  std::string_view MaskCell(
+      std::string_view column_name, std::string_view column_type,
+      std::string_view value ABSL_ATTRIBUTE_LIFETIME_BOUND, Arena* arena,
+      MaskCounters* counters) const;
 
   // What MaskCell would mask in `value` under `plan` (after merging
   // overlaps), in order, without rewriting anything. For tools and tests.
@@ -188,11 +195,12 @@ class Masker {
   // "EMAIL", "PAYMENT_CARD", ..., or a custom detector's name.
   // REQUIRES: 0 <= i < num_detectors().
   // LIFETIME: as long as the Masker.
-  std::string_view detector_name(int i) const;
+  std::string_view detector_name(int i) const ABSL_ATTRIBUTE_LIFETIME_BOUND;
   // Detectors' names, then "COLUMN_RULE" and "FAIL_CLOSED".
   // LIFETIME: as long as the Masker.
   std::size_t num_counters() const;
-  std::string_view counter_name(std::size_t i) const;
+  std::string_view counter_name(std::size_t i) const
+      ABSL_ATTRIBUTE_LIFETIME_BOUND;
 
   // The most bytes one finding can span; a StreamMasker holds back this much
   // (plus a few bytes of look-ahead) so a value cut by a chunk boundary is
@@ -201,11 +209,12 @@ class Masker {
 
   const MaskerOptions& options() const;
 
-  // Implementation, opaque to users (lib/masking/internal/engine.h).
+  // The compiled form, private to lib/masking (internal/engine.h).
   struct Rep;
-  const Rep& rep() const { return *rep_; }
 
  private:
+  friend class StreamMasker;
+  friend struct internal::RepAccess;
   explicit Masker(std::unique_ptr<Rep> rep);
   std::unique_ptr<Rep> rep_;
 };

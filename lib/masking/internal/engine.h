@@ -185,6 +185,11 @@ namespace internal {
 void Prefilter(std::string_view text, std::size_t begin,
                const PrefilterPlan& plan, KindWindows* windows);
 
+// The masker's compiled form, for lib/masking and its tests.
+struct RepAccess {
+  static const Masker::Rep& Get(const Masker& m) { return *m.rep_; }
+};
+
 // For tests: the SSE2 and AVX2 block classifiers agree at every offset.
 bool BlockKernelsAgree(std::string_view text);
 
