@@ -14,6 +14,8 @@ namespace hoop::hoopctl {
 void RegisterDecode(CLI::App& app);
 void RegisterMask(CLI::App& app);
 void RegisterPolicy(CLI::App& app);  // policy check/test, sql classify
+// sample-records, verify, sessions, review, replay (session records)
+void RegisterRecords(CLI::App& app);
 
 }  // namespace hoop::hoopctl
 

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   hoop::hoopctl::RegisterDecode(app);
   hoop::hoopctl::RegisterMask(app);
   hoop::hoopctl::RegisterPolicy(app);
+  hoop::hoopctl::RegisterRecords(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
