@@ -199,19 +199,27 @@ absl::Status Recorder::WriteFramed(v1::Record& record) {
   record.set_seq(next_seq_);
   record.set_session_id(options_.session_id);
   record.set_prev_hash(prev_hash_);
-  std::string serialized;
-  if (!record.SerializeToString(&serialized)) {
-    sink_status_ = absl::InternalError("record serialization failed");
-    return sink_status_;
+  // Serialize straight behind the length prefix: one buffer, no copy.
+  const size_t size = record.ByteSizeLong();
+  std::string framed;
+  framed.reserve(size + 10);
+  for (uint64_t n = size; ; n >>= 7) {
+    if (n < 0x80) {
+      framed.push_back(static_cast<char>(n));
+      break;
+    }
+    framed.push_back(static_cast<char>((n & 0x7f) | 0x80));
   }
-  std::string framed = FrameRecord(serialized);
+  const size_t header = framed.size();
+  framed.resize(header + size);
+  record.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(framed.data() + header));
   absl::Status s = sink_->Write(framed, record);
   if (!s.ok()) {
     sink_status_ = s;
     return s;
   }
   ++next_seq_;
-  prev_hash_ = Sha256(serialized);
+  prev_hash_ = Sha256(std::string_view(framed).substr(header));
   dirty_ = true;
   std::lock_guard<std::mutex> l(mu_);
   ++stats_.records;
@@ -240,7 +248,7 @@ absl::Status Recorder::WriteLocked(v1::Record record) {
   if (options_.signing_key.has_value() && ++since_checkpoint_ >= options_.checkpoint_every) {
     HOOP_RETURN_IF_ERROR(WriteCheckpointLocked(false));
   }
-  if (options_.durability == Durability::kEveryRecord) return MaybeSyncLocked(false);
+  if (options_.durability != Durability::kAtClose) return MaybeSyncLocked(false);
   return absl::OkStatus();
 }
 

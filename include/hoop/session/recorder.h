@@ -35,7 +35,9 @@
 //                 loses the records still queued (none if queue_capacity is
 //                 0: Append then writes on the caller's thread).
 //   kInterval     written and synced at most sync_interval_ms apart; loses
-//                 at most that window plus the queue.
+//                 at most that window plus the queue. (Synchronous mode has
+//                 no timer: it syncs on the first Append after the interval,
+//                 so an idle session waits for its next event or Close.)
 //   kAtClose      synced at Close (and when the file buffer fills); loses
 //                 everything not yet synced.
 // In every case the file holds whole records followed by at most one torn
