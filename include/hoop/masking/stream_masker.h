@@ -10,9 +10,14 @@
 //   sm.Finish(&out);          // end of stream: flushes the rest
 //
 // Output equals MaskCell over the whole stream (with the default column
-// plan), for every way of cutting it into chunks. To get there it holds back
-// at most Masker::max_match_bytes() + a few bytes of look-ahead (more only
-// while a finding that overlaps the cut point is still growing). If the held
+// plan), for every way of cutting it into chunks. Bytes are held back only
+// while they may still be part of a value: the trailing run of characters
+// a detector's match could consist of (a word, a number, a "://" URL, an
+// unfinished PEM block), never more than Masker::max_match_bytes() + 2.
+// Output that cannot be part of a value (a line ending in "\n", a "$ "
+// prompt) is forwarded at once; a word being typed waits for the next
+// non-word byte, since it might become an address or a key. Profiles with
+// custom detectors hold back their max_match_bytes always. If the held
 // bytes ever exceed MaskerOptions::max_value_bytes they are replaced by the
 // fail token (fail closed) rather than forwarded.
 //
