@@ -150,6 +150,25 @@ TEST(RecorderTest, DurabilityPolicies) {
   }
 }
 
+TEST(RecorderTest, SynchronousIntervalSyncsOnTheFirstAppendAfterTheInterval) {
+  Fixture f;
+  int64_t t = 1'000'000'000;
+  RecorderOptions o;
+  o.queue_capacity = 0;
+  o.durability = Durability::kInterval;
+  o.sync_interval_ms = 100;
+  o.clock = [&t] { return t; };
+  auto rec = f.Make(o);
+  ASSERT_TRUE(rec->Command(Cmd(1, "x")).ok());
+  t += 50'000'000;
+  ASSERT_TRUE(rec->Command(Cmd(2, "x")).ok());
+  EXPECT_EQ(f.sink->syncs(), 0);
+  t += 60'000'000;
+  ASSERT_TRUE(rec->Command(Cmd(3, "x")).ok());
+  EXPECT_EQ(f.sink->syncs(), 1);
+  EXPECT_EQ(rec->stats().syncs, 1u);
+}
+
 TEST(RecorderTest, FlushWaitsForEverythingAppended) {
   Fixture f;
   RecorderOptions o;
