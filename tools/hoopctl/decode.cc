@@ -234,17 +234,75 @@ void AddFields(const pg::Message& message, ordered_json& o) {
       message);
 }
 
+// A name for the common built-in type OIDs (pg_type), for text output.
+std::string TypeName(std::uint32_t oid) {
+  switch (oid) {
+    case 16: return "bool";
+    case 17: return "bytea";
+    case 19: return "name";
+    case 20: return "int8";
+    case 21: return "int2";
+    case 23: return "int4";
+    case 25: return "text";
+    case 26: return "oid";
+    case 114: return "json";
+    case 700: return "float4";
+    case 701: return "float8";
+    case 1042: return "bpchar";
+    case 1043: return "varchar";
+    case 1082: return "date";
+    case 1114: return "timestamp";
+    case 1184: return "timestamptz";
+    case 1700: return "numeric";
+    case 2950: return "uuid";
+    case 3802: return "jsonb";
+    default: return "oid " + std::to_string(oid);
+  }
+}
+
+std::string Compact(const ordered_json& j) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_null()) return "NULL";
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 // One readable line: direction, type and the gist of the fields.
 std::string TextLine(Direction dir, const pg::Frame& frame, const ordered_json& o) {
   std::string line = dir == Direction::kClientToServer ? "C  " : "  S ";
   line += pg::MessageTypeName(frame.type);
-  ordered_json rest = o;
-  for (const char* k : {"dir", "offset", "length", "type"}) rest.erase(k);
-  if (!rest.empty()) {
-    std::string body = rest.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    if (body.size() > 160) body = body.substr(0, 157) + "...";
-    line += "  " + body;
+  std::string body;
+  if (frame.type == pg::MessageType::kRowDescription && o.contains("fields")) {
+    for (const ordered_json& f : o["fields"]) {
+      if (!body.empty()) body += ", ";
+      body += Compact(f["name"]) + " " + TypeName(f["type_oid"].get<std::uint32_t>());
+    }
+    body = "(" + body + ")";
+  } else if (frame.type == pg::MessageType::kDataRow && o.contains("values")) {
+    for (const ordered_json& v : o["values"]) {
+      if (!body.empty()) body += " | ";
+      body += Compact(v);
+    }
+  } else if ((frame.type == pg::MessageType::kErrorResponse ||
+              frame.type == pg::MessageType::kNoticeResponse) &&
+             o.contains("fields")) {
+    const ordered_json& f = o["fields"];
+    for (const char* k : {"severity", "code", "message", "detail"}) {
+      if (f.contains(k)) body += (body.empty() ? "" : "  ") + Compact(f[k]);
+    }
+  } else {
+    ordered_json rest = o;
+    for (const char* k : {"dir", "offset", "length", "type"}) rest.erase(k);
+    if (rest.size() == 1) {
+      body = Compact(rest.begin().value());  // Query, CommandComplete, ...
+    } else if (!rest.empty()) {
+      body = Compact(rest);
+    }
   }
+  for (char& c : body) {
+    if (c == '\n' || c == '\t') c = ' ';
+  }
+  if (body.size() > 160) body = body.substr(0, 157) + "...";
+  if (!body.empty()) line += "  " + body;
   return line;
 }
 
