@@ -324,6 +324,7 @@ TEST(SqlTest, NeverCrashesOnGarbage) {
     ASSERT_EQ(s.size(), 1u);
     EXPECT_GE(s[0].effect, Effect::kWrite);
     ClassifySql("$$", d);
+    ClassifySql(".0\xe8", d);  // once looped forever (MySQL)
     ClassifySql("/*", d);
     ClassifySql("'", d);
   }

@@ -297,7 +297,8 @@ class Lexer {
       }
       break;
     }
-    if (!pg_ && j < n_ && IsIdentStart(At(j))) return LexWord(i);
+    // MySQL identifiers may start with digits ("1abc"), not with '.'.
+    if (!pg_ && IsDigit(At(i)) && j < n_ && IsIdentStart(At(j))) return LexWord(i);
     Push(TokKind::kNumber, i, j);
     return j;
   }
@@ -331,6 +332,7 @@ class Lexer {
   size_t LexWord(size_t i) {
     size_t j = i;
     while (j < n_ && IsIdentChar(s_[j])) ++j;
+    if (j == i) j = i + 1;  // always make progress
     std::string_view w = s_.substr(i, j - i);
     const unsigned char next = At(j);
     // Prefixed literals: E'..', B'..', X'..', N'..', U&'..', U&"..", and
