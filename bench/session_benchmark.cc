@@ -43,7 +43,8 @@ using hoop::wire::Direction;
 
 namespace {
 
-const std::string kQuery = "SELECT id, name, email FROM customers WHERE id = 4242";
+const std::string kQuery =
+    "SELECT id, name, email FROM customers WHERE id = 4242";
 
 const std::string& EncodedQuery() {
   static const std::string* s = [] {
@@ -101,7 +102,8 @@ std::unique_ptr<hs::Sink> NullSink() {
 }
 
 const hs::SigningKey& Key() {
-  static const hs::SigningKey* k = new hs::SigningKey(*hs::SigningKey::Generate());
+  static const hs::SigningKey* k =
+      new hs::SigningKey(*hs::SigningKey::Generate());
   return *k;
 }
 
@@ -200,7 +202,8 @@ void BM_File(benchmark::State& state) {
   uint64_t id = 0;
   for (auto _ : state) {
     ++id;
-    absl::Status s = (id & 1) ? rec->Command(MakeCommand(id, kQuery)) : rec->Result(MakeResult(id));
+    absl::Status s = (id & 1) ? rec->Command(MakeCommand(id, kQuery))
+                              : rec->Result(MakeResult(id));
     if (!s.ok()) {
       state.SkipWithError("append failed");
       break;

@@ -31,8 +31,8 @@ using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
 std::string RawPublic(EVP_PKEY* key) {
   size_t len = 32;
   std::string raw(32, '\0');
-  if (EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(raw.data()),
-                                  &len) != 1 ||
+  if (EVP_PKEY_get_raw_public_key(
+          key, reinterpret_cast<unsigned char*>(raw.data()), &len) != 1 ||
       len != 32) {
     return "";
   }
@@ -55,9 +55,11 @@ std::string Sha256(std::string_view data) {
   thread_local MdCtxPtr ctx(EVP_MD_CTX_new());
   std::string out(SHA256_DIGEST_LENGTH, '\0');
   unsigned int len = 0;
-  if (md == nullptr || ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+  if (md == nullptr || ctx == nullptr ||
+      EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
       EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len) != 1) {
+      EVP_DigestFinal_ex(
+          ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len) != 1) {
     SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
            reinterpret_cast<unsigned char*>(out.data()));
   }
@@ -78,7 +80,8 @@ VerifyingKey::VerifyingKey(std::shared_ptr<const Impl> impl, std::string key_id)
 
 absl::StatusOr<SigningKey> SigningKey::Generate() {
   EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  if (raw == nullptr) return absl::InternalError("Ed25519 key generation failed");
+  if (raw == nullptr)
+    return absl::InternalError("Ed25519 key generation failed");
   auto impl = std::make_shared<Impl>();
   impl->key.reset(raw);
   std::string id = Sha256(RawPublic(raw));
@@ -102,8 +105,8 @@ absl::StatusOr<SigningKey> SigningKey::FromPem(std::string_view pem) {
 
 std::string SigningKey::PrivateKeyPem() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  PEM_write_bio_PrivateKey(bio.get(), impl_->key.get(), nullptr, nullptr, 0, nullptr,
-                           nullptr);
+  PEM_write_bio_PrivateKey(bio.get(), impl_->key.get(), nullptr, nullptr, 0,
+                           nullptr, nullptr);
   return BioString(bio.get());
 }
 
@@ -118,8 +121,10 @@ std::string SigningKey::Sign(std::string_view message) const {
   std::string sig(64, '\0');
   size_t len = sig.size();
   if (ctx == nullptr ||
-      EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, impl_->key.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
+      EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr,
+                         impl_->key.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()),
+                     &len,
                      reinterpret_cast<const unsigned char*>(message.data()),
                      message.size()) != 1) {
     return "";  // only on allocation failure; verification then fails closed
@@ -148,16 +153,19 @@ absl::StatusOr<VerifyingKey> VerifyingKey::FromPem(std::string_view pem) {
   return VerifyingKey(std::move(impl), std::move(id));
 }
 
-bool VerifyingKey::Verify(std::string_view message, std::string_view signature) const {
+bool VerifyingKey::Verify(std::string_view message,
+                          std::string_view signature) const {
   MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (ctx == nullptr ||
-      EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, impl_->key.get()) != 1) {
+  if (ctx == nullptr || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr,
+                                             nullptr, impl_->key.get()) != 1) {
     return false;
   }
-  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                          signature.size(),
-                          reinterpret_cast<const unsigned char*>(message.data()),
-                          message.size()) == 1;
+  return EVP_DigestVerify(
+             ctx.get(),
+             reinterpret_cast<const unsigned char*>(signature.data()),
+             signature.size(),
+             reinterpret_cast<const unsigned char*>(message.data()),
+             message.size()) == 1;
 }
 
 }  // namespace hoop::session

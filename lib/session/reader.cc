@@ -40,20 +40,29 @@ Fault MakeFault(Fault::Kind kind, const StoredRecord& r, std::string message) {
 
 std::string_view FaultKindName(Fault::Kind kind) {
   switch (kind) {
-    case Fault::Kind::kIo: return "io";
-    case Fault::Kind::kTornTail: return "torn_tail";
-    case Fault::Kind::kMalformed: return "malformed";
-    case Fault::Kind::kSequence: return "sequence";
-    case Fault::Kind::kChain: return "chain";
-    case Fault::Kind::kSignature: return "signature";
-    case Fault::Kind::kUnknownKey: return "unknown_key";
-    case Fault::Kind::kIncomplete: return "incomplete";
+    case Fault::Kind::kIo:
+      return "io";
+    case Fault::Kind::kTornTail:
+      return "torn_tail";
+    case Fault::Kind::kMalformed:
+      return "malformed";
+    case Fault::Kind::kSequence:
+      return "sequence";
+    case Fault::Kind::kChain:
+      return "chain";
+    case Fault::Kind::kSignature:
+      return "signature";
+    case Fault::Kind::kUnknownKey:
+      return "unknown_key";
+    case Fault::Kind::kIncomplete:
+      return "incomplete";
   }
   return "unknown";
 }
 
 std::string Fault::ToString() const {
-  std::string seq_text = seq >= 0 ? absl::StrCat("seq ", seq) : std::string("seq ?");
+  std::string seq_text =
+      seq >= 0 ? absl::StrCat("seq ", seq) : std::string("seq ?");
   std::string_view k = FaultKindName(kind);
   return absl::StrCat(file, ":", offset, ": ", seq_text, ": ",
                       absl::string_view(k.data(), k.size()), ": ", message);
@@ -104,8 +113,9 @@ StreamRead ReadStream(std::string_view bytes, const std::string& file_name) {
   return out;
 }
 
-SessionReport VerifyStreams(const std::vector<std::pair<std::string, std::string>>& streams,
-                            const VerifyOptions& options) {
+SessionReport VerifyStreams(
+    const std::vector<std::pair<std::string, std::string>>& streams,
+    const VerifyOptions& options) {
   SessionReport rep;
   std::vector<StreamRead> reads;
   for (const auto& [name, bytes] : streams) {
@@ -118,16 +128,19 @@ SessionReport VerifyStreams(const std::vector<std::pair<std::string, std::string
     StreamRead& sr = reads[f];
     int64_t next_seq =
         sr.records.empty()
-            ? (rep.records.empty() ? 0 : static_cast<int64_t>(rep.records.back().record.seq()) + 1)
+            ? (rep.records.empty()
+                   ? 0
+                   : static_cast<int64_t>(rep.records.back().record.seq()) + 1)
             : static_cast<int64_t>(sr.records.back().record.seq()) + 1;
     for (StoredRecord& r : sr.records) rep.records.push_back(std::move(r));
     if (sr.torn) {
-      framing = Fault{Fault::Kind::kTornTail, streams[f].first, sr.end_offset, next_seq,
+      framing = Fault{Fault::Kind::kTornTail, streams[f].first, sr.end_offset,
+                      next_seq,
                       absl::StrCat(sr.problem, "; ", rep.records.size(),
                                    " whole records before it recovered")};
     } else if (sr.malformed) {
-      framing = Fault{Fault::Kind::kMalformed, streams[f].first, sr.end_offset, next_seq,
-                      sr.problem};
+      framing = Fault{Fault::Kind::kMalformed, streams[f].first, sr.end_offset,
+                      next_seq, sr.problem};
     }
   }
   // The session is the id most records carry; an altered one stands out.
@@ -148,26 +161,31 @@ SessionReport VerifyStreams(const std::vector<std::pair<std::string, std::string
   hashes.reserve(rep.records.size());
   for (const StoredRecord& r : rep.records) hashes.push_back(Sha256(r.bytes));
   auto link_ok = [&](size_t i) {
-    return rep.records[i].record.prev_hash() == (i == 0 ? zeros : hashes[i - 1]);
+    return rep.records[i].record.prev_hash() ==
+           (i == 0 ? zeros : hashes[i - 1]);
   };
   auto signature_ok = [&](const StoredRecord& r) {
-    return options.key != nullptr && r.record.checkpoint().key_id() == options.key->key_id() &&
-           options.key->Verify(CheckpointMessage(r.record), r.record.checkpoint().signature());
+    return options.key != nullptr &&
+           r.record.checkpoint().key_id() == options.key->key_id() &&
+           options.key->Verify(CheckpointMessage(r.record),
+                               r.record.checkpoint().signature());
   };
 
   std::optional<Fault> tamper;
   size_t n = rep.records.size();
-  size_t signed_upto = 0;  // records up to and including the last valid checkpoint
+  size_t signed_upto =
+      0;  // records up to and including the last valid checkpoint
   for (size_t i = 0; i < n && !tamper; ++i) {
     const StoredRecord& r = rep.records[i];
     const v1::Record& rec = r.record;
     if (rec.seq() != i) {
       // Named by position: the seq it carries is the suspect value.
-      tamper = MakeFault(Fault::Kind::kSequence, r,
-                         i == 0 ? absl::StrCat("stream starts at seq ", rec.seq(),
-                                               ": earlier records are missing")
-                                : absl::StrCat("carries seq ", rec.seq(), " after seq ",
-                                               rep.records[i - 1].record.seq()));
+      tamper = MakeFault(
+          Fault::Kind::kSequence, r,
+          i == 0 ? absl::StrCat("stream starts at seq ", rec.seq(),
+                                ": earlier records are missing")
+                 : absl::StrCat("carries seq ", rec.seq(), " after seq ",
+                                rep.records[i - 1].record.seq()));
       tamper->seq = static_cast<int64_t>(i);
       break;
     }
@@ -184,30 +202,36 @@ SessionReport VerifyStreams(const std::vector<std::pair<std::string, std::string
       size_t bad = blame_this ? i : i - 1;
       tamper = MakeFault(
           Fault::Kind::kChain, rep.records[bad],
-          blame_this ? std::string("record altered: its prev_hash does not match the "
-                                   "record before it")
-                     : absl::StrCat("record altered: its SHA-256 no longer matches seq ",
-                                    rec.seq(), "'s prev_hash"));
+          blame_this
+              ? std::string("record altered: its prev_hash does not match the "
+                            "record before it")
+              : absl::StrCat(
+                    "record altered: its SHA-256 no longer matches seq ",
+                    rec.seq(), "'s prev_hash"));
       break;
     }
     if (rec.session_id() != rep.session_id) {
-      tamper = MakeFault(Fault::Kind::kSequence, r,
-                         absl::StrCat("record of session \"", rec.session_id(),
-                                      "\" in session \"", rep.session_id, "\""));
+      tamper =
+          MakeFault(Fault::Kind::kSequence, r,
+                    absl::StrCat("record of session \"", rec.session_id(),
+                                 "\" in session \"", rep.session_id, "\""));
       break;
     }
     if (rec.has_checkpoint() && options.key == nullptr) {
       // Without a key only the shape can be checked.
-      if (rec.checkpoint().final() && i + 1 == n && !framing) rep.complete = true;
+      if (rec.checkpoint().final() && i + 1 == n && !framing)
+        rep.complete = true;
     } else if (rec.has_checkpoint()) {
       const v1::Checkpoint& c = rec.checkpoint();
       if (c.key_id() != options.key->key_id()) {
-        tamper = MakeFault(Fault::Kind::kUnknownKey, r,
-                           "checkpoint signed by a key other than the one given");
+        tamper =
+            MakeFault(Fault::Kind::kUnknownKey, r,
+                      "checkpoint signed by a key other than the one given");
         break;
       }
       if (c.records() != rec.seq() || !signature_ok(r)) {
-        tamper = MakeFault(Fault::Kind::kSignature, r, "checkpoint signature is not valid");
+        tamper = MakeFault(Fault::Kind::kSignature, r,
+                           "checkpoint signature is not valid");
         break;
       }
       ++rep.checkpoints_verified;
@@ -228,19 +252,19 @@ SessionReport VerifyStreams(const std::vector<std::pair<std::string, std::string
     } else if (!streams.empty()) {
       f.file = streams.back().first;
     }
-    f.message = absl::StrCat("no final checkpoint: the session was not closed",
-                             options.key == nullptr
-                                 ? std::string()
-                                 : absl::StrCat("; ", n - signed_upto,
-                                                " record(s) after the last valid "
-                                                "checkpoint are unsigned"));
+    f.message = absl::StrCat(
+        "no final checkpoint: the session was not closed",
+        options.key == nullptr ? std::string()
+                               : absl::StrCat("; ", n - signed_upto,
+                                              " record(s) after the last valid "
+                                              "checkpoint are unsigned"));
     rep.faults.push_back(f);
   }
   return rep;
 }
 
-absl::StatusOr<std::vector<SessionReport>> ReadSessions(const std::vector<std::string>& paths,
-                                                        const VerifyOptions& options) {
+absl::StatusOr<std::vector<SessionReport>> ReadSessions(
+    const std::vector<std::string>& paths, const VerifyOptions& options) {
   namespace fs = std::filesystem;
   std::vector<std::string> files;
   for (const std::string& p : paths) {
@@ -248,14 +272,16 @@ absl::StatusOr<std::vector<SessionReport>> ReadSessions(const std::vector<std::s
     if (fs::is_directory(p, ec)) {
       std::vector<std::string> found;
       for (const auto& e : fs::directory_iterator(p, ec)) {
-        if (e.path().extension() == ".hooprec") found.push_back(e.path().string());
+        if (e.path().extension() == ".hooprec")
+          found.push_back(e.path().string());
       }
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
     } else if (fs::exists(p, ec)) {
       files.push_back(p);
     } else {
-      return absl::NotFoundError(absl::StrCat(p, ": no such file or directory"));
+      return absl::NotFoundError(
+          absl::StrCat(p, ": no such file or directory"));
     }
   }
   struct Stream {
@@ -282,7 +308,8 @@ absl::StatusOr<std::vector<SessionReport>> ReadSessions(const std::vector<std::s
     uint64_t len = 0;
     int n = ReadVarint(s.bytes, len);
     v1::Record first;
-    if (n > 0 && len <= s.bytes.size() - n && first.ParseFromArray(s.bytes.data() + n, len) &&
+    if (n > 0 && len <= s.bytes.size() - n &&
+        first.ParseFromArray(s.bytes.data() + n, len) &&
         !first.session_id().empty()) {
       id = first.session_id();
       s.first_seq = first.seq();
@@ -292,7 +319,9 @@ absl::StatusOr<std::vector<SessionReport>> ReadSessions(const std::vector<std::s
   std::vector<SessionReport> out;
   for (auto& [id, streams] : by_session) {
     std::stable_sort(streams.begin(), streams.end(),
-                     [](const Stream& a, const Stream& b) { return a.first_seq < b.first_seq; });
+                     [](const Stream& a, const Stream& b) {
+                       return a.first_seq < b.first_seq;
+                     });
     std::vector<std::pair<std::string, std::string>> in;
     for (Stream& s : streams) in.emplace_back(s.name, std::move(s.bytes));
     SessionReport r = VerifyStreams(in, options);

@@ -12,10 +12,12 @@ namespace hoop::session {
 namespace {
 
 void PutU64(std::string& out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  for (int i = 7; i >= 0; --i)
+    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 void PutU32(std::string& out, uint32_t v) {
-  for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  for (int i = 3; i >= 0; --i)
+    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
 int64_t SystemNowNs() {
@@ -52,8 +54,8 @@ std::string CheckpointMessage(const v1::Record& record) {
   return m;
 }
 
-absl::StatusOr<std::unique_ptr<Recorder>> Recorder::Create(RecorderOptions options,
-                                                           std::unique_ptr<Sink> sink) {
+absl::StatusOr<std::unique_ptr<Recorder>> Recorder::Create(
+    RecorderOptions options, std::unique_ptr<Sink> sink) {
   if (options.session_id.empty()) {
     return absl::InvalidArgumentError("RecorderOptions.session_id is empty");
   }
@@ -61,21 +63,29 @@ absl::StatusOr<std::unique_ptr<Recorder>> Recorder::Create(RecorderOptions optio
   if (options.checkpoint_every == 0) {
     return absl::InvalidArgumentError("RecorderOptions.checkpoint_every is 0");
   }
-  if (options.durability == Durability::kInterval && options.sync_interval_ms <= 0) {
-    return absl::InvalidArgumentError("RecorderOptions.sync_interval_ms must be > 0");
+  if (options.durability == Durability::kInterval &&
+      options.sync_interval_ms <= 0) {
+    return absl::InvalidArgumentError(
+        "RecorderOptions.sync_interval_ms must be > 0");
   }
-  return std::unique_ptr<Recorder>(new Recorder(std::move(options), std::move(sink)));
+  return std::unique_ptr<Recorder>(
+      new Recorder(std::move(options), std::move(sink)));
 }
 
 Recorder::Recorder(RecorderOptions options, std::unique_ptr<Sink> sink)
-    : options_(std::move(options)), sink_(std::move(sink)), prev_hash_(32, '\0') {
+    : options_(std::move(options)),
+      sink_(std::move(sink)),
+      prev_hash_(32, '\0') {
   last_sync_ns_ = Now();
-  if (options_.queue_capacity > 0) writer_ = std::thread([this] { WriterLoop(); });
+  if (options_.queue_capacity > 0)
+    writer_ = std::thread([this] { WriterLoop(); });
 }
 
 Recorder::~Recorder() { (void)Close(); }
 
-int64_t Recorder::Now() const { return options_.clock ? options_.clock() : SystemNowNs(); }
+int64_t Recorder::Now() const {
+  return options_.clock ? options_.clock() : SystemNowNs();
+}
 
 absl::Status Recorder::Append(v1::Record record) {
   if (record.time_ns() == 0) record.set_time_ns(Now());
@@ -83,7 +93,8 @@ absl::Status Recorder::Append(v1::Record record) {
     std::lock_guard<std::mutex> w(write_mu_);
     {
       std::lock_guard<std::mutex> l(mu_);
-      if (closing_ || closed_) return absl::FailedPreconditionError("recorder is closed");
+      if (closing_ || closed_)
+        return absl::FailedPreconditionError("recorder is closed");
       if (!failure_.ok()) {
         ++stats_.refused;
         return failure_;
@@ -98,7 +109,8 @@ absl::Status Recorder::Append(v1::Record record) {
   }
 
   std::unique_lock<std::mutex> l(mu_);
-  if (closing_ || closed_) return absl::FailedPreconditionError("recorder is closed");
+  if (closing_ || closed_)
+    return absl::FailedPreconditionError("recorder is closed");
   if (!failure_.ok()) {
     ++stats_.refused;
     return failure_;
@@ -106,9 +118,11 @@ absl::Status Recorder::Append(v1::Record record) {
   if (!overloaded_ && queue_.size() >= options_.queue_capacity) {
     if (options_.when_full == WhenFull::kBlock) {
       ++stats_.blocked;
-      not_full_.wait_for(l, std::chrono::milliseconds(options_.block_timeout_ms), [&] {
-        return queue_.size() < options_.queue_capacity || closing_ || !failure_.ok();
-      });
+      not_full_.wait_for(
+          l, std::chrono::milliseconds(options_.block_timeout_ms), [&] {
+            return queue_.size() < options_.queue_capacity || closing_ ||
+                   !failure_.ok();
+          });
       if (closing_) return absl::FailedPreconditionError("recorder is closed");
       if (!failure_.ok()) {
         ++stats_.refused;
@@ -131,11 +145,11 @@ absl::Status Recorder::Append(v1::Record record) {
   return absl::OkStatus();
 }
 
-#define HOOP_SESSION_EVENT_(Method, field)                    \
-  absl::Status Recorder::Method(v1::Method event) {           \
-    v1::Record r;                                            \
-    *r.mutable_##field() = std::move(event);                 \
-    return Append(std::move(r));                             \
+#define HOOP_SESSION_EVENT_(Method, field)          \
+  absl::Status Recorder::Method(v1::Method event) { \
+    v1::Record r;                                   \
+    *r.mutable_##field() = std::move(event);        \
+    return Append(std::move(r));                    \
   }
 HOOP_SESSION_EVENT_(Command, command)
 HOOP_SESSION_EVENT_(Approval, approval)
@@ -164,7 +178,8 @@ void Recorder::WriterLoop() {
       std::unique_lock<std::mutex> l(mu_);
       auto ready = [&] { return !queue_.empty() || closing_; };
       if (dirty && options_.durability == Durability::kInterval) {
-        not_empty_.wait_for(l, std::chrono::milliseconds(options_.sync_interval_ms), ready);
+        not_empty_.wait_for(
+            l, std::chrono::milliseconds(options_.sync_interval_ms), ready);
       } else {
         not_empty_.wait(l, ready);
       }
@@ -203,7 +218,7 @@ absl::Status Recorder::WriteFramed(v1::Record& record) {
   const size_t size = record.ByteSizeLong();
   std::string framed;
   framed.reserve(size + 10);
-  for (uint64_t n = size; ; n >>= 7) {
+  for (uint64_t n = size;; n >>= 7) {
     if (n < 0x80) {
       framed.push_back(static_cast<char>(n));
       break;
@@ -212,7 +227,8 @@ absl::Status Recorder::WriteFramed(v1::Record& record) {
   }
   const size_t header = framed.size();
   framed.resize(header + size);
-  record.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(framed.data() + header));
+  record.SerializeWithCachedSizesToArray(
+      reinterpret_cast<uint8_t*>(framed.data() + header));
   absl::Status s = sink_->Write(framed, record);
   if (!s.ok()) {
     sink_status_ = s;
@@ -245,10 +261,12 @@ absl::Status Recorder::WriteCheckpointLocked(bool final) {
 
 absl::Status Recorder::WriteLocked(v1::Record record) {
   HOOP_RETURN_IF_ERROR(WriteFramed(record));
-  if (options_.signing_key.has_value() && ++since_checkpoint_ >= options_.checkpoint_every) {
+  if (options_.signing_key.has_value() &&
+      ++since_checkpoint_ >= options_.checkpoint_every) {
     HOOP_RETURN_IF_ERROR(WriteCheckpointLocked(false));
   }
-  if (options_.durability != Durability::kAtClose) return MaybeSyncLocked(false);
+  if (options_.durability != Durability::kAtClose)
+    return MaybeSyncLocked(false);
   return absl::OkStatus();
 }
 
@@ -261,7 +279,8 @@ absl::Status Recorder::MaybeSyncLocked(bool force) {
       due = due || dirty_;
       break;
     case Durability::kInterval:
-      due = due || Now() - last_sync_ns_ >= options_.sync_interval_ms * 1'000'000;
+      due =
+          due || Now() - last_sync_ns_ >= options_.sync_interval_ms * 1'000'000;
       break;
     case Durability::kAtClose:
       break;
@@ -312,9 +331,10 @@ absl::Status Recorder::Close() {
   {
     std::lock_guard<std::mutex> w(write_mu_);
     if (overloaded) {
-      std::string why = absl::StrCat("recorder queue full (", options_.queue_capacity,
-                                     " records): ", refused,
-                                     " event(s) refused; the session was ended closed");
+      std::string why =
+          absl::StrCat("recorder queue full (", options_.queue_capacity,
+                       " records): ", refused,
+                       " event(s) refused; the session was ended closed");
       v1::Record e;
       e.set_time_ns(Now());
       e.mutable_error()->set_kind("recorder");

@@ -83,13 +83,17 @@ const IdentitySpec kIdentities[] = {
 enum { kAna, kBruno, kCarla, kDev, kEtl, kCi, kAi };
 
 const ResourceSpec kResources[] = {
-    {"pg-prod", "postgres", "10.0.1.5:5432", "production", v1::PROTOCOL_POSTGRES},
-    {"pg-staging", "postgres", "10.0.2.5:5432", "staging", v1::PROTOCOL_POSTGRES},
-    {"mysql-billing", "mysql", "10.0.1.9:3306", "production", v1::PROTOCOL_MYSQL},
+    {"pg-prod", "postgres", "10.0.1.5:5432", "production",
+     v1::PROTOCOL_POSTGRES},
+    {"pg-staging", "postgres", "10.0.2.5:5432", "staging",
+     v1::PROTOCOL_POSTGRES},
+    {"mysql-billing", "mysql", "10.0.1.9:3306", "production",
+     v1::PROTOCOL_MYSQL},
     {"ssh-bastion", "ssh", "10.0.1.2:22", "production", v1::PROTOCOL_SSH},
     {"k8s-prod", "kubernetes", "https://k8s.prod.internal:6443", "production",
      v1::PROTOCOL_KUBERNETES},
-    {"api-internal", "http", "https://api.staging.internal", "staging", v1::PROTOCOL_HTTP},
+    {"api-internal", "http", "https://api.staging.internal", "staging",
+     v1::PROTOCOL_HTTP},
 };
 enum { kPgProd, kPgStaging, kMysql, kSsh, kK8s, kApi };
 
@@ -97,101 +101,287 @@ std::vector<SessionSpec> Scenario() {
   const std::vector<std::pair<const char*, const char*>> kCustomerCols = {
       {"id", "int4"}, {"email", "text"}, {"card", "text"}};
   return {
-      {kAna, kPgProd, "pg-prod-readonly", 14, 9, 0,
-       {{"SELECT id, email, card FROM customers ORDER BY id LIMIT 3", 'a', "pg-prod-read",
-         "reads are allowed for group dba", "", "", kCustomerCols,
-         {{{"1"}, {"maria.silva@example.com", "EMAIL"}, {"4111 1111 1111 1111", "PAYMENT_CARD"}},
-          {{"2"}, {"joao.souza@example.org", "EMAIL"}, {"5500 0000 0000 0004", "PAYMENT_CARD"}},
-          {{"3"}, {"li.wei@example.net", "EMAIL"}, {"3400 0000 0000 009", "PAYMENT_CARD"}}}},
-        {"SELECT count(*) FROM orders", 'a', "pg-prod-read", "reads are allowed for group dba",
-         "", "", {{"count", "int8"}}, {{{"48213"}}}}}},
-      {kAna, kPgProd, "pg-prod-admin", 13, 10, 0,
-       {{"ALTER TABLE orders ADD COLUMN note text", 'h', "prod-ddl-needs-approval",
-         "DDL on production needs an approver from group sre", "carla@example.com",
-         "CHG-1042 approved in CAB"},
-        {"DROP TABLE audit_log", 'd', "no-drop-prod", "DROP is never allowed on production"}}},
-      {kBruno, kPgProd, "pg-prod-readonly", 12, 14, 0,
-       {{"SELECT name, ssn FROM employees WHERE team = 'payments'", 'a', "pg-prod-read",
-         "reads are allowed for group eng", "", "", {{"name", "text"}, {"ssn", "text"}},
-         {{{"Rui Costa"}, {"536-22-8841", "US_SSN"}}, {{"Eva Mendes"}, {"401-73-2290", "US_SSN"}}}},
+      {kAna,
+       kPgProd,
+       "pg-prod-readonly",
+       14,
+       9,
+       0,
+       {{"SELECT id, email, card FROM customers ORDER BY id LIMIT 3",
+         'a',
+         "pg-prod-read",
+         "reads are allowed for group dba",
+         "",
+         "",
+         kCustomerCols,
+         {{{"1"},
+           {"maria.silva@example.com", "EMAIL"},
+           {"4111 1111 1111 1111", "PAYMENT_CARD"}},
+          {{"2"},
+           {"joao.souza@example.org", "EMAIL"},
+           {"5500 0000 0000 0004", "PAYMENT_CARD"}},
+          {{"3"},
+           {"li.wei@example.net", "EMAIL"},
+           {"3400 0000 0000 009", "PAYMENT_CARD"}}}},
+        {"SELECT count(*) FROM orders",
+         'a',
+         "pg-prod-read",
+         "reads are allowed for group dba",
+         "",
+         "",
+         {{"count", "int8"}},
+         {{{"48213"}}}}}},
+      {kAna,
+       kPgProd,
+       "pg-prod-admin",
+       13,
+       10,
+       0,
+       {{"ALTER TABLE orders ADD COLUMN note text", 'h',
+         "prod-ddl-needs-approval",
+         "DDL on production needs an approver from group sre",
+         "carla@example.com", "CHG-1042 approved in CAB"},
+        {"DROP TABLE audit_log", 'd', "no-drop-prod",
+         "DROP is never allowed on production"}}},
+      {kBruno,
+       kPgProd,
+       "pg-prod-readonly",
+       12,
+       14,
+       0,
+       {{"SELECT name, ssn FROM employees WHERE team = 'payments'",
+         'a',
+         "pg-prod-read",
+         "reads are allowed for group eng",
+         "",
+         "",
+         {{"name", "text"}, {"ssn", "text"}},
+         {{{"Rui Costa"}, {"536-22-8841", "US_SSN"}},
+          {{"Eva Mendes"}, {"401-73-2290", "US_SSN"}}}},
         {"DELETE FROM customers", 'd', "no-unbounded-delete",
          "DELETE without WHERE on production"}}},
-      {kBruno, kPgStaging, "pg-staging-app", 11, 16, 0,
+      {kBruno,
+       kPgStaging,
+       "pg-staging-app",
+       11,
+       16,
+       0,
        {{"UPDATE users SET plan = 'pro' WHERE id = 7", 'b', "staging-all",
          "anything goes on staging"},
-        {"SELECT id, plan FROM users WHERE id = 7", 'b', "staging-all",
-         "anything goes on staging", "", "", {{"id", "int4"}, {"plan", "text"}},
+        {"SELECT id, plan FROM users WHERE id = 7",
+         'b',
+         "staging-all",
+         "anything goes on staging",
+         "",
+         "",
+         {{"id", "int4"}, {"plan", "text"}},
          {{{"7"}, {"pro"}}}}}},
-      {kCarla, kSsh, "ssh-bastion-carla", 10, 8, 30,
-       {{"uptime", 'a', "ssh-ops", "group sre may run commands on the bastion", "", "", {}, {},
-         {{" 08:30:12 up 41 days,  3:02,  1 user,  load average: 0.08, 0.11, 0.09\r\n"}}},
-        {"cat /etc/app/env", 'a', "ssh-ops", "group sre may run commands on the bastion", "", "",
-         {}, {},
+      {kCarla,
+       kSsh,
+       "ssh-bastion-carla",
+       10,
+       8,
+       30,
+       {{"uptime",
+         'a',
+         "ssh-ops",
+         "group sre may run commands on the bastion",
+         "",
+         "",
+         {},
+         {},
+         {{" 08:30:12 up 41 days,  3:02,  1 user,  load average: 0.08, 0.11, "
+           "0.09\r\n"}}},
+        {"cat /etc/app/env",
+         'a',
+         "ssh-ops",
+         "group sre may run commands on the bastion",
+         "",
+         "",
+         {},
+         {},
          {{"APP_ENV=production\r\n"},
           {"AWS_ACCESS_KEY_ID=", nullptr},
           {"AKIAZQ3DRSXLHGP4TNQ7", "AWS_ACCESS_KEY_ID"},
           {"\r\nDB_HOST=db.internal\r\n"}}},
         {"sudo rm -rf /var/log/app", 'd', "no-destructive-shell",
          "rm -rf under sudo is not allowed"}}},
-      {kCarla, kMysql, "mysql-billing-ro", 9, 11, 0,
-       {{"SELECT invoice_id, email, iban FROM invoices ORDER BY invoice_id LIMIT 2", 'a',
-         "billing-read", "reads are allowed for group sre", "", "",
-         {{"invoice_id", "varchar(16)"}, {"email", "varchar(255)"}, {"iban", "varchar(34)"}},
-         {{{"INV-991"}, {"billing@acme-corp.com", "EMAIL"}, {"DE89 3704 0044 0532 0130 00", "IBAN"}},
-          {{"INV-992"}, {"ap@globex.io", "EMAIL"}, {"GB82 WEST 1234 5698 7654 32", "IBAN"}}}}}},
-      {kDev, kMysql, "mysql-billing-ro", 8, 15, 0,
-       {{"SELECT invoice_id, status FROM invoices WHERE status = 'open'", 'a', "billing-read",
-         "reads are allowed for group support", "", "",
+      {kCarla,
+       kMysql,
+       "mysql-billing-ro",
+       9,
+       11,
+       0,
+       {{"SELECT invoice_id, email, iban FROM invoices ORDER BY invoice_id "
+         "LIMIT 2",
+         'a',
+         "billing-read",
+         "reads are allowed for group sre",
+         "",
+         "",
+         {{"invoice_id", "varchar(16)"},
+          {"email", "varchar(255)"},
+          {"iban", "varchar(34)"}},
+         {{{"INV-991"},
+           {"billing@acme-corp.com", "EMAIL"},
+           {"DE89 3704 0044 0532 0130 00", "IBAN"}},
+          {{"INV-992"},
+           {"ap@globex.io", "EMAIL"},
+           {"GB82 WEST 1234 5698 7654 32", "IBAN"}}}}}},
+      {kDev,
+       kMysql,
+       "mysql-billing-ro",
+       8,
+       15,
+       0,
+       {{"SELECT invoice_id, status FROM invoices WHERE status = 'open'",
+         'a',
+         "billing-read",
+         "reads are allowed for group support",
+         "",
+         "",
          {{"invoice_id", "varchar(16)"}, {"status", "varchar(8)"}},
          {{{"INV-993"}, {"open"}}, {{"INV-994"}, {"open"}}}},
-        {"UPDATE invoices SET status = 'void' WHERE invoice_id = 'INV-993'", 'r',
-         "billing-writes-approval", "writes to billing need an approver from group dba",
-         "ana@example.com", "Not a support task; open a finance ticket"}}},
-      {kDev, kMysql, "mysql-root", 7, 17, 0,
-       {{"SHOW GRANTS", 'b', "billing-catch-all", "legacy rule: any statement on billing", "",
-         "", {{"Grants for root@%", "varchar(1024)"}},
+        {"UPDATE invoices SET status = 'void' WHERE invoice_id = 'INV-993'",
+         'r', "billing-writes-approval",
+         "writes to billing need an approver from group dba", "ana@example.com",
+         "Not a support task; open a finance ticket"}}},
+      {kDev,
+       kMysql,
+       "mysql-root",
+       7,
+       17,
+       0,
+       {{"SHOW GRANTS",
+         'b',
+         "billing-catch-all",
+         "legacy rule: any statement on billing",
+         "",
+         "",
+         {{"Grants for root@%", "varchar(1024)"}},
          {{{"GRANT ALL PRIVILEGES ON *.* TO `root`@`%`"}}}}}},
-      {kEtl, kPgProd, "pg-prod-etl", 6, 2, 0,
-       {{"COPY orders TO STDOUT", 'a', "etl-export", "the ETL job may export orders", "", "",
+      {kEtl,
+       kPgProd,
+       "pg-prod-etl",
+       6,
+       2,
+       0,
+       {{"COPY orders TO STDOUT",
+         'a',
+         "etl-export",
+         "the ETL job may export orders",
+         "",
+         "",
          {{"order_id", "int8"}, {"total", "numeric"}},
          {{{"90001"}, {"120.50"}}, {{"90002"}, {"33.10"}}}},
-        {"SELECT email FROM customers WHERE created_at > now() - interval '1 day'", 'a',
-         "etl-export", "the ETL job may export customers", "", "", {{"email", "text"}},
+        {"SELECT email FROM customers WHERE created_at > now() - interval '1 "
+         "day'",
+         'a',
+         "etl-export",
+         "the ETL job may export customers",
+         "",
+         "",
+         {{"email", "text"}},
          {{{"a.moreira@example.com", "EMAIL"}},
           {{"b.tanaka@example.jp", "EMAIL"}},
           {{"c.okafor@example.ng", "EMAIL"}},
           {{"d.novak@example.cz", "EMAIL"}},
           {{"e.larsen@example.dk", "EMAIL"}}}}}},
-      {kEtl, kPgProd, "pg-prod-etl", 5, 2, 0,
-       {{"COPY orders TO STDOUT", 'a', "etl-export", "the ETL job may export orders", "", "",
-         {{"order_id", "int8"}, {"total", "numeric"}}, {{{"90003"}, {"18.00"}}}},
+      {kEtl,
+       kPgProd,
+       "pg-prod-etl",
+       5,
+       2,
+       0,
+       {{"COPY orders TO STDOUT",
+         'a',
+         "etl-export",
+         "the ETL job may export orders",
+         "",
+         "",
+         {{"order_id", "int8"}, {"total", "numeric"}},
+         {{{"90003"}, {"18.00"}}}},
         {"TRUNCATE staging_orders", 'd', "no-truncate-prod",
          "TRUNCATE is not allowed on production"}}},
-      {kCi, kK8s, "k8s-deployer-sa", 4, 13, 0,
-       {{"PATCH /apis/apps/v1/namespaces/shop/deployments/web", 'b', "deployer-any",
-         "the deployer may do anything in its namespaces"},
+      {kCi,
+       kK8s,
+       "k8s-deployer-sa",
+       4,
+       13,
+       0,
+       {{"PATCH /apis/apps/v1/namespaces/shop/deployments/web", 'b',
+         "deployer-any", "the deployer may do anything in its namespaces"},
         {"GET /api/v1/namespaces/shop/secrets/db", 'd', "no-secret-read",
          "secrets are never read through the gateway"}}},
-      {kAi, kPgProd, "pg-prod-readonly", 3, 10, 0,
-       {{"SELECT email, phone FROM customers WHERE id = 42", 'b', "prod-catch-all",
-         "legacy rule: agents may query production", "", "", {{"email", "text"}, {"phone", "text"}},
+      {kAi,
+       kPgProd,
+       "pg-prod-readonly",
+       3,
+       10,
+       0,
+       {{"SELECT email, phone FROM customers WHERE id = 42",
+         'b',
+         "prod-catch-all",
+         "legacy rule: agents may query production",
+         "",
+         "",
+         {{"email", "text"}, {"phone", "text"}},
          {{{"kim.lee@example.com", "EMAIL"}, {"+1 415 555 0132", "PHONE"}}}},
-        {"UPDATE customers SET tier = 'gold' WHERE id = 42", 'e', "agent-writes-approval",
+        {"UPDATE customers SET tier = 'gold' WHERE id = 42", 'e',
+         "agent-writes-approval",
          "writes by agents need a person's approval"}}},
-      {kAi, kApi, "api-internal-token", 2, 12, 0,
-       {{"POST /v1/refunds", 'h', "refunds-need-approval", "refunds need an approver",
-         "carla@example.com", "Customer ticket #5521, amount checked"},
-        {"GET /v1/customers/42", 'a', "api-read", "reads are allowed", "", "", {}, {},
-         {{"{\"id\":42,\"email\":\""}, {"kim.lee@example.com", "EMAIL"}, {"\",\"plan\":\"pro\"}"}}}}},
-      {kAi, kPgProd, "pg-prod-readonly", 1, 9, 0,
-       {{"DROP TABLE customers", 'd', "no-drop-prod", "DROP is never allowed on production"},
-        {"SELECT 1", 'b', "prod-catch-all", "legacy rule: agents may query production", "", "",
-         {{"?column?", "int4"}}, {{{"1"}}}}}},
-      {kAi, kK8s, "k8s-readonly-sa", 120, 10, 0,
-       {{"GET /api/v1/namespaces/shop/pods", 'a', "k8s-read", "reads are allowed"}}},
-      {kCi, kK8s, "k8s-deployer-sa", 1, 18, 0,
-       {{"PATCH /apis/apps/v1/namespaces/shop/deployments/web", 'b', "deployer-any",
-         "the deployer may do anything in its namespaces"},
+      {kAi,
+       kApi,
+       "api-internal-token",
+       2,
+       12,
+       0,
+       {{"POST /v1/refunds", 'h', "refunds-need-approval",
+         "refunds need an approver", "carla@example.com",
+         "Customer ticket #5521, amount checked"},
+        {"GET /v1/customers/42",
+         'a',
+         "api-read",
+         "reads are allowed",
+         "",
+         "",
+         {},
+         {},
+         {{"{\"id\":42,\"email\":\""},
+          {"kim.lee@example.com", "EMAIL"},
+          {"\",\"plan\":\"pro\"}"}}}}},
+      {kAi,
+       kPgProd,
+       "pg-prod-readonly",
+       1,
+       9,
+       0,
+       {{"DROP TABLE customers", 'd', "no-drop-prod",
+         "DROP is never allowed on production"},
+        {"SELECT 1",
+         'b',
+         "prod-catch-all",
+         "legacy rule: agents may query production",
+         "",
+         "",
+         {{"?column?", "int4"}},
+         {{{"1"}}}}}},
+      {kAi,
+       kK8s,
+       "k8s-readonly-sa",
+       120,
+       10,
+       0,
+       {{"GET /api/v1/namespaces/shop/pods", 'a', "k8s-read",
+         "reads are allowed"}}},
+      {kCi,
+       kK8s,
+       "k8s-deployer-sa",
+       1,
+       18,
+       0,
+       {{"PATCH /apis/apps/v1/namespaces/shop/deployments/web", 'b',
+         "deployer-any", "the deployer may do anything in its namespaces"},
         {"POST /api/v1/namespaces/shop/pods/web-1/exec", 'd', "no-exec-prod",
          "exec into production pods is not allowed"}}},
   };
@@ -199,7 +389,8 @@ std::vector<SessionSpec> Scenario() {
 
 v1::Inventory SampleInventory(int64_t now) {
   auto day = [now](int days) {
-    return absl::FormatTime(absl::RFC3339_sec, absl::FromUnixNanos(now - days * kDay),
+    return absl::FormatTime(absl::RFC3339_sec,
+                            absl::FromUnixNanos(now - days * kDay),
                             absl::UTCTimeZone());
   };
   struct Row {
@@ -208,16 +399,24 @@ v1::Inventory SampleInventory(int64_t now) {
     bool non_human;
   };
   const Row rows[] = {
-      {"pg-prod-readonly", "database-role", "team-data", "pg-prod", 300, 20, false},
+      {"pg-prod-readonly", "database-role", "team-data", "pg-prod", 300, 20,
+       false},
       {"pg-prod-admin", "database-role", "dba", "pg-prod", 700, 200, false},
       {"pg-prod-etl", "database-role", "team-data", "pg-prod", 800, 400, true},
-      {"pg-staging-app", "database-role", "team-eng", "pg-staging", 100, 10, false},
-      {"mysql-billing-ro", "database-role", "finance", "mysql-billing", 365, 30, false},
-      {"ssh-bastion-carla", "ssh-key", "carla@example.com", "ssh-bastion", 200, 60, false},
-      {"k8s-deployer-sa", "service-account", "platform", "k8s-prod", 300, -1, true},
-      {"k8s-readonly-sa", "service-account", "platform", "k8s-prod", 400, 50, true},
-      {"api-token-legacy", "api-token", "team-payments", "api-internal", 500, -1, true},
-      {"api-internal-token", "api-token", "team-payments", "api-internal", 90, 5, true},
+      {"pg-staging-app", "database-role", "team-eng", "pg-staging", 100, 10,
+       false},
+      {"mysql-billing-ro", "database-role", "finance", "mysql-billing", 365, 30,
+       false},
+      {"ssh-bastion-carla", "ssh-key", "carla@example.com", "ssh-bastion", 200,
+       60, false},
+      {"k8s-deployer-sa", "service-account", "platform", "k8s-prod", 300, -1,
+       true},
+      {"k8s-readonly-sa", "service-account", "platform", "k8s-prod", 400, 50,
+       true},
+      {"api-token-legacy", "api-token", "team-payments", "api-internal", 500,
+       -1, true},
+      {"api-internal-token", "api-token", "team-payments", "api-internal", 90,
+       5, true},
   };
   v1::Inventory inv;
   for (const Row& r : rows) {
@@ -233,26 +432,29 @@ v1::Inventory SampleInventory(int64_t now) {
   return inv;
 }
 
-void FillDetails(const ResourceSpec& res, const std::string& text, v1::Command& c) {
+void FillDetails(const ResourceSpec& res, const std::string& text,
+                 v1::Command& c) {
   std::vector<std::string> words = absl::StrSplit(text, ' ', absl::SkipEmpty());
   switch (res.protocol) {
     case v1::PROTOCOL_POSTGRES:
     case v1::PROTOCOL_MYSQL:
-      c.mutable_sql()->set_kind(absl::AsciiStrToLower(words.empty() ? "" : words[0]));
+      c.mutable_sql()->set_kind(
+          absl::AsciiStrToLower(words.empty() ? "" : words[0]));
       for (size_t i = 0; i + 1 < words.size(); ++i) {
         std::string w = absl::AsciiStrToUpper(words[i]);
-        if (w == "FROM" || w == "TABLE" || w == "UPDATE" || w == "INTO" || w == "COPY" ||
-            w == "TRUNCATE") {
+        if (w == "FROM" || w == "TABLE" || w == "UPDATE" || w == "INTO" ||
+            w == "COPY" || w == "TRUNCATE") {
           c.mutable_sql()->add_tables(words[i + 1]);
         }
       }
-      if (words.size() == 1 && absl::AsciiStrToUpper(words[0]) == "UPDATE") break;
+      if (words.size() == 1 && absl::AsciiStrToUpper(words[0]) == "UPDATE")
+        break;
       break;
     case v1::PROTOCOL_SSH:
       for (const std::string& w : words) c.mutable_shell()->add_argv(w);
-      if (!words.empty()) c.mutable_shell()->set_program(words[0] == "sudo" && words.size() > 1
-                                                             ? words[1]
-                                                             : words[0]);
+      if (!words.empty())
+        c.mutable_shell()->set_program(
+            words[0] == "sudo" && words.size() > 1 ? words[1] : words[0]);
       break;
     case v1::PROTOCOL_HTTP:
       c.mutable_http()->set_method(words.size() > 0 ? words[0] : "");
@@ -262,8 +464,8 @@ void FillDetails(const ResourceSpec& res, const std::string& text, v1::Command& 
     case v1::PROTOCOL_KUBERNETES: {
       v1::KubernetesRequest* k = c.mutable_kubernetes();
       std::string method = words.size() > 0 ? words[0] : "";
-      std::vector<std::string> p =
-          absl::StrSplit(words.size() > 1 ? words[1] : "", '/', absl::SkipEmpty());
+      std::vector<std::string> p = absl::StrSplit(
+          words.size() > 1 ? words[1] : "", '/', absl::SkipEmpty());
       // /api/v1/namespaces/NS/RES[/NAME[/SUB]] or /apis/GROUP/VER/namespaces/…
       size_t i = p.size() > 0 && p[0] == "apis" ? 3 : 2;
       if (p.size() > 1 && p[0] == "apis") k->set_api_group(p[1]);
@@ -299,14 +501,18 @@ void AddCounts(const std::map<std::string, uint64_t>& counts,
 }  // namespace
 
 absl::StatusOr<SampleSet> WriteSampleRecords(const SampleOptions& options) {
-  if (options.dir.empty()) return absl::InvalidArgumentError("SampleOptions.dir is empty");
+  if (options.dir.empty())
+    return absl::InvalidArgumentError("SampleOptions.dir is empty");
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat(options.dir, ": ", ec.message()));
+  if (ec)
+    return absl::UnavailableError(
+        absl::StrCat(options.dir, ": ", ec.message()));
 
   int64_t now = options.now_ns;
   if (now == 0) now = absl::ToUnixNanos(absl::Now()) / kDay * kDay;
-  SigningKey key = options.key.has_value() ? *options.key : *SigningKey::Generate();
+  SigningKey key =
+      options.key.has_value() ? *options.key : *SigningKey::Generate();
   std::vector<SessionSpec> scenario = Scenario();
 
   SampleSet set{{}, options.dir + "/inventory.json", key, now, {}};
@@ -331,7 +537,8 @@ absl::StatusOr<SampleSet> WriteSampleRecords(const SampleOptions& options) {
                      std::map<std::string, uint64_t>& counts) {
       std::string out(value);
       for (const auto& [raw, detector] : planted) {
-        for (size_t at = out.find(raw); at != std::string::npos; at = out.find(raw, at)) {
+        for (size_t at = out.find(raw); at != std::string::npos;
+             at = out.find(raw, at)) {
           std::string token = absl::StrCat("[", detector, "]");
           out.replace(at, raw.size(), token);
           at += token.size();
@@ -346,9 +553,11 @@ absl::StatusOr<SampleSet> WriteSampleRecords(const SampleOptions& options) {
     const SessionSpec& spec = scenario[si];
     const IdentitySpec& who = kIdentities[spec.identity];
     const ResourceSpec& res = kResources[spec.resource];
-    int64_t t = now - spec.days_ago * kDay + (spec.hour * 3600 + spec.minute * 60) * kSec;
+    int64_t t = now - spec.days_ago * kDay +
+                (spec.hour * 3600 + spec.minute * 60) * kSec;
     const int64_t start = t;
-    std::string id = absl::StrFormat("s%02d-%s-%s", si + 1, who.subject, res.name);
+    std::string id =
+        absl::StrFormat("s%02d-%s-%s", si + 1, who.subject, res.name);
 
     FileSink::Options fo;
     fo.dir = options.dir;
@@ -361,7 +570,8 @@ absl::StatusOr<SampleSet> WriteSampleRecords(const SampleOptions& options) {
     ro.queue_capacity = 0;
     ro.durability = Durability::kAtClose;
     ro.clock = [&t] { return t; };
-    HOOP_ASSIGN_OR_RETURN(std::unique_ptr<Recorder> rec, Recorder::Create(ro, std::move(sink)));
+    HOOP_ASSIGN_OR_RETURN(std::unique_ptr<Recorder> rec,
+                          Recorder::Create(ro, std::move(sink)));
 
     v1::SessionStart st;
     st.mutable_identity()->set_subject(who.subject);
@@ -369,15 +579,18 @@ absl::StatusOr<SampleSet> WriteSampleRecords(const SampleOptions& options) {
     for (const char* g : who.groups) st.mutable_identity()->add_groups(g);
     st.mutable_identity()->set_kind(who.non_human ? v1::IDENTITY_KIND_NON_HUMAN
                                                   : v1::IDENTITY_KIND_PERSON);
-    st.mutable_identity()->set_issuer(who.non_human ? "embedder" : "https://sso.example.com");
+    st.mutable_identity()->set_issuer(
+        who.non_human ? "embedder" : "https://sso.example.com");
     st.mutable_credential()->set_id(spec.credential);
-    std::string kind = res.protocol == v1::PROTOCOL_SSH          ? "ssh-key"
-                       : res.protocol == v1::PROTOCOL_KUBERNETES ? "service-account"
-                       : res.protocol == v1::PROTOCOL_HTTP       ? "api-token"
-                                                                 : "database-role";
+    std::string kind = res.protocol == v1::PROTOCOL_SSH ? "ssh-key"
+                       : res.protocol == v1::PROTOCOL_KUBERNETES
+                           ? "service-account"
+                       : res.protocol == v1::PROTOCOL_HTTP ? "api-token"
+                                                           : "database-role";
     st.mutable_credential()->set_kind(kind);
     st.mutable_credential()->set_principal(spec.credential);
-    st.set_client_address(absl::StrFormat("192.0.2.%d:%d", 10 + spec.identity, 50000 + si));
+    st.set_client_address(
+        absl::StrFormat("192.0.2.%d:%d", 10 + spec.identity, 50000 + si));
     st.set_gateway_id("gw-eu-1");
     st.mutable_resource()->set_name(res.name);
     st.mutable_resource()->set_kind(res.kind);
@@ -386,9 +599,10 @@ absl::StatusOr<SampleSet> WriteSampleRecords(const SampleOptions& options) {
     (*st.mutable_resource()->mutable_labels())["env"] = res.environment;
     st.set_protocol(res.protocol);
     st.set_policy_version("policy-2026.11.3");
-    if (res.protocol == v1::PROTOCOL_POSTGRES || res.protocol == v1::PROTOCOL_MYSQL) {
-      (*st.mutable_attributes())["database"] = res.protocol == v1::PROTOCOL_MYSQL ? "billing"
-                                                                                  : "shop";
+    if (res.protocol == v1::PROTOCOL_POSTGRES ||
+        res.protocol == v1::PROTOCOL_MYSQL) {
+      (*st.mutable_attributes())["database"] =
+          res.protocol == v1::PROTOCOL_MYSQL ? "billing" : "shop";
       (*st.mutable_attributes())["user"] = spec.credential;
     } else if (res.protocol == v1::PROTOCOL_SSH) {
       (*st.mutable_attributes())["term"] = "xterm-256color";
@@ -411,7 +625,8 @@ absl::StatusOr<SampleSet> WriteSampleRecords(const SampleOptions& options) {
       v->set_decision(cs.kind == 'd' ? v1::DECISION_DENY
                       : held         ? v1::DECISION_REVIEW
                                      : v1::DECISION_ALLOW);
-      std::string request_id = absl::StrFormat("apr-%02d-%d", si + 1, command_id);
+      std::string request_id =
+          absl::StrFormat("apr-%02d-%d", si + 1, command_id);
       if (held) c.set_approval_request_id(request_id);
       c2s += std::string_view(cs.text).size() + 5;
       HOOP_RETURN_IF_ERROR(rec->Command(c));
@@ -431,9 +646,11 @@ absl::StatusOr<SampleSet> WriteSampleRecords(const SampleOptions& options) {
         if (cs.kind == 'e') {
           a.set_state(v1::APPROVAL_STATE_EXPIRED);
         } else {
-          a.set_state(cs.kind == 'h' ? v1::APPROVAL_STATE_APPROVED : v1::APPROVAL_STATE_DENIED);
+          a.set_state(cs.kind == 'h' ? v1::APPROVAL_STATE_APPROVED
+                                     : v1::APPROVAL_STATE_DENIED);
           std::string approver = cs.approver;
-          a.mutable_approver()->set_subject(approver.substr(0, approver.find('@')));
+          a.mutable_approver()->set_subject(
+              approver.substr(0, approver.find('@')));
           a.mutable_approver()->set_email(approver);
           a.mutable_approver()->set_kind(v1::IDENTITY_KIND_PERSON);
           a.set_reason(cs.approver_reason);
@@ -453,7 +670,8 @@ absl::StatusOr<SampleSet> WriteSampleRecords(const SampleOptions& options) {
         // Cut where no planted value is split.
         for (const auto& p : planted) {
           size_t at = chunk.find(p.first);
-          if (at != std::string::npos && at < cut && cut < at + p.first.size()) cut = at;
+          if (at != std::string::npos && at < cut && cut < at + p.first.size())
+            cut = at;
         }
         for (std::string part : {chunk.substr(0, cut), chunk.substr(cut)}) {
           if (part.empty()) continue;
@@ -502,17 +720,27 @@ absl::StatusOr<SampleSet> WriteSampleRecords(const SampleOptions& options) {
       std::string body;
       for (const Cell& cell : cs.output) body += cell.value;
       if (!body.empty()) {
-        r.add_sample_rows()->add_cells(mask("", "application/json", body, counts));
+        r.add_sample_rows()->add_cells(
+            mask("", "application/json", body, counts));
         bytes += body.size();
       }
       r.set_rows(cs.rows.size());
       r.set_bytes(bytes);
       s2c += bytes;
       std::vector<std::string> w = absl::StrSplit(cs.text, ' ');
-      if (res.protocol == v1::PROTOCOL_HTTP || res.protocol == v1::PROTOCOL_KUBERNETES) {
+      if (res.protocol == v1::PROTOCOL_HTTP ||
+          res.protocol == v1::PROTOCOL_KUBERNETES) {
         r.set_status("HTTP 200");
       } else {
-        r.set_status(absl::StrCat(absl::AsciiStrToUpper(w[0]), " ", cs.rows.size()));
+        // The server's command tag: row counts only where Postgres gives one.
+        std::string tag = absl::AsciiStrToUpper(w[0]);
+        bool counted = tag == "SELECT" || tag == "COPY" || tag == "SHOW" ||
+                       tag == "UPDATE";
+        r.set_status(counted ? absl::StrCat(tag, " ", cs.rows.size())
+                             : absl::StrCat(tag, w.size() > 1 ? " " : "",
+                                            w.size() > 1
+                                                ? absl::AsciiStrToUpper(w[1])
+                                                : ""));
       }
       AddCounts(counts, r.mutable_masked());
       HOOP_RETURN_IF_ERROR(rec->Result(r));
@@ -532,11 +760,13 @@ absl::StatusOr<SampleSet> WriteSampleRecords(const SampleOptions& options) {
   google::protobuf::util::JsonPrintOptions jo;
   jo.add_whitespace = true;
   jo.preserve_proto_field_names = true;
-  auto st = google::protobuf::util::MessageToJsonString(SampleInventory(now), &json, jo);
+  auto st = google::protobuf::util::MessageToJsonString(SampleInventory(now),
+                                                        &json, jo);
   if (!st.ok()) return absl::InternalError("cannot print the inventory");
   std::ofstream out(set.inventory_path, std::ios::binary | std::ios::trunc);
   out << json;
-  if (!out.good()) return absl::UnavailableError(set.inventory_path + ": cannot write");
+  if (!out.good())
+    return absl::UnavailableError(set.inventory_path + ": cannot write");
   return set;
 }
 

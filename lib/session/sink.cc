@@ -24,15 +24,15 @@ absl::Status Errno(std::string_view what, const std::string& path) {
   int e = errno;
   return absl::Status(e == ENOSPC ? absl::StatusCode::kResourceExhausted
                                   : absl::StatusCode::kUnavailable,
-                      absl::StrCat(absl::string_view(what.data(), what.size()), " ", path,
-                                   ": ", std::strerror(e)));
+                      absl::StrCat(absl::string_view(what.data(), what.size()),
+                                   " ", path, ": ", std::strerror(e)));
 }
 
 std::string SafeId(const std::string& id) {
   std::string out = id;
   for (char& c : out) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) c = '_';
   }
   if (out.empty() || out[0] == '.') out = std::string(1, '_') + out;
@@ -69,12 +69,14 @@ absl::Status FileSink::OpenFor(const v1::Record& record) {
   if (!options_.path.empty()) {
     path = options_.path;
   } else if (options_.rotate_bytes == 0 && options_.rotate_seconds == 0) {
-    path = absl::StrCat(options_.dir, "/", SafeId(record.session_id()), ".hooprec");
+    path = absl::StrCat(options_.dir, "/", SafeId(record.session_id()),
+                        ".hooprec");
   } else {
     path = absl::StrCat(options_.dir, "/", SafeId(record.session_id()), ".",
                         absl::StrFormat("%012d", record.seq()), ".hooprec");
   }
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, options_.file_mode);
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+               options_.file_mode);
   if (fd_ < 0) return Errno("cannot create", path);
   files_.push_back(path);
   file_bytes_ = 0;
@@ -105,7 +107,8 @@ absl::Status FileSink::CloseFile() {
   return s;
 }
 
-absl::Status FileSink::Write(std::string_view framed, const v1::Record& record) {
+absl::Status FileSink::Write(std::string_view framed,
+                             const v1::Record& record) {
   if (closed_) return absl::FailedPreconditionError("FileSink is closed");
   if (fd_ >= 0 && options_.path.empty() &&
       ((options_.rotate_bytes > 0 && file_bytes_ >= options_.rotate_bytes) ||
@@ -146,7 +149,8 @@ absl::Status FileSink::Close() {
   return s;
 }
 
-absl::Status MemorySink::Write(std::string_view framed, const v1::Record& record) {
+absl::Status MemorySink::Write(std::string_view framed,
+                               const v1::Record& record) {
   std::lock_guard<std::mutex> l(mu_);
   if (!fail_.ok()) return fail_;
   if (closed_) return absl::FailedPreconditionError("MemorySink is closed");

@@ -79,7 +79,8 @@ TEST(RecorderTest, ChainsSequencesAndCheckpoints) {
   o.checkpoint_every = 3;
   auto rec = f.Make(o);
   ASSERT_TRUE(rec->Start(Start()).ok());
-  for (int i = 1; i <= 7; ++i) ASSERT_TRUE(rec->Command(Cmd(i, "SELECT 1")).ok());
+  for (int i = 1; i <= 7; ++i)
+    ASSERT_TRUE(rec->Command(Cmd(i, "SELECT 1")).ok());
   ASSERT_TRUE(rec->End(v1::SessionEnd()).ok());
   ASSERT_TRUE(rec->Close().ok());
   std::vector<v1::Record> rs = f.sink->records();
@@ -119,14 +120,16 @@ TEST(RecorderTest, SynchronousModeWritesOnTheCallersThread) {
 }
 
 TEST(RecorderTest, DurabilityPolicies) {
-  for (Durability d : {Durability::kEveryRecord, Durability::kInterval, Durability::kAtClose}) {
+  for (Durability d : {Durability::kEveryRecord, Durability::kInterval,
+                       Durability::kAtClose}) {
     Fixture f;
     RecorderOptions o;
     o.durability = d;
     o.sync_interval_ms = 20;
     auto rec = f.Make(o);
     ASSERT_TRUE(rec->Start(Start()).ok());
-    for (int i = 1; i <= 20; ++i) ASSERT_TRUE(rec->Command(Cmd(i, "SELECT 1")).ok());
+    for (int i = 1; i <= 20; ++i)
+      ASSERT_TRUE(rec->Command(Cmd(i, "SELECT 1")).ok());
     // Let the writer catch up, and an interval pass.
     for (int i = 0; i < 100 && f.sink->records().size() < 21; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -227,14 +230,16 @@ TEST(RecorderTest, FullQueueEndsTheSessionClosedAndSaysSo) {
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(std::string(s.message()), HasSubstr("session must end"));
   // Refused from now on, even once there is room.
-  EXPECT_EQ(rec->Command(Cmd(99, "x")).code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(rec->Command(Cmd(99, "x")).code(),
+            absl::StatusCode::kResourceExhausted);
   gate.Open();
   ASSERT_TRUE(rec->Close().ok());
   std::vector<v1::Record> rs = mem->records();
   ASSERT_EQ(rs.size(), static_cast<size_t>(accepted) + 3);
   EXPECT_EQ(rs[accepted].error().kind(), "recorder");
   EXPECT_THAT(rs[accepted].error().message(), HasSubstr("2 event(s) refused"));
-  EXPECT_EQ(rs[accepted + 1].end().reason(), v1::END_REASON_RECORDER_OVERLOADED);
+  EXPECT_EQ(rs[accepted + 1].end().reason(),
+            v1::END_REASON_RECORDER_OVERLOADED);
   EXPECT_TRUE(rs.back().checkpoint().final());
   VerifyingKey v = *VerifyingKey::FromPem(key.PublicKeyPem());
   VerifyOptions vo;
@@ -256,7 +261,8 @@ TEST(RecorderTest, BlockWaitsForRoomThenFailsClosedAfterTheTimeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     gate.Open();
   });
-  for (int i = 1; i <= 20; ++i) ASSERT_TRUE(rec->Command(Cmd(i, "x")).ok()) << i;
+  for (int i = 1; i <= 20; ++i)
+    ASSERT_TRUE(rec->Command(Cmd(i, "x")).ok()) << i;
   opener.join();
   EXPECT_GE(rec->stats().blocked, 1u);
   ASSERT_TRUE(rec->Close().ok());
@@ -271,7 +277,8 @@ TEST(RecorderTest, BlockWaitsForRoomThenFailsClosedAfterTheTimeout) {
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
   never.Open();
   ASSERT_TRUE(rec2->Close().ok());
-  EXPECT_EQ(mem2->records().back().end().reason(), v1::END_REASON_RECORDER_OVERLOADED);
+  EXPECT_EQ(mem2->records().back().end().reason(),
+            v1::END_REASON_RECORDER_OVERLOADED);
 }
 
 TEST(RecorderTest, SinkFailureIsReturnedNotSwallowed) {
@@ -295,7 +302,8 @@ TEST(RecorderTest, ConcurrentAppendsStayChained) {
   std::vector<std::thread> ts;
   for (int t = 0; t < 4; ++t) {
     ts.emplace_back([&, t] {
-      for (int i = 0; i < 500; ++i) ASSERT_TRUE(rec->Command(Cmd(t * 1000 + i, "x")).ok());
+      for (int i = 0; i < 500; ++i)
+        ASSERT_TRUE(rec->Command(Cmd(t * 1000 + i, "x")).ok());
     });
   }
   for (auto& t : ts) t.join();
@@ -309,7 +317,8 @@ TEST(RecorderTest, AppendAfterCloseFails) {
   Fixture f;
   auto rec = f.Make(RecorderOptions());
   ASSERT_TRUE(rec->Close().ok());
-  EXPECT_EQ(rec->Command(Cmd(1, "x")).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(rec->Command(Cmd(1, "x")).code(),
+            absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(rec->Close().ok());
 }
 
@@ -337,7 +346,8 @@ TEST(FileSinkTest, RotatesBySizeAndTheChainRunsAcrossFiles) {
   o.checkpoint_every = 10;
   auto rec = *Recorder::Create(o, std::move(sink));
   ASSERT_TRUE(rec->Start(Start()).ok());
-  for (int i = 1; i <= 100; ++i) ASSERT_TRUE(rec->Command(Cmd(i, "SELECT * FROM t")).ok());
+  for (int i = 1; i <= 100; ++i)
+    ASSERT_TRUE(rec->Command(Cmd(i, "SELECT * FROM t")).ok());
   ASSERT_TRUE(rec->Close().ok());
   std::vector<std::string> files = raw->files();
   ASSERT_GE(files.size(), 3u);

@@ -9,11 +9,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -33,14 +32,15 @@ using ::testing::Pair;
 int64_t Date(const char* text) {
   absl::Time t;
   std::string err;
-  EXPECT_TRUE(absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &t, &err)) << err;
+  EXPECT_TRUE(absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &t, &err))
+      << err;
   return absl::ToUnixNanos(t);
 }
 
 CellMasker RealMasker() {
   std::shared_ptr<const masking::Masker> m = masking::Masker::Default();
-  return [m](std::string_view column, std::string_view type, std::string_view value,
-             std::map<std::string, uint64_t>& counts) {
+  return [m](std::string_view column, std::string_view type,
+             std::string_view value, std::map<std::string, uint64_t>& counts) {
     masking::Arena arena;
     masking::MaskCounters c;
     std::string out(m->MaskCell(column, type, value, &arena, &c));
@@ -124,7 +124,8 @@ TEST_F(ReviewTest, KnownAnswers) {
   // Who accessed what: 6 person rows, then 5 non-human rows.
   ASSERT_EQ(r.access.size(), 11u);
   EXPECT_EQ(r.access[0].subject, "ana@example.com");
-  EXPECT_THAT(r.access[0].credentials, ElementsAre("pg-prod-admin", "pg-prod-readonly"));
+  EXPECT_THAT(r.access[0].credentials,
+              ElementsAre("pg-prod-admin", "pg-prod-readonly"));
   EXPECT_FALSE(r.access[5].non_human);
   EXPECT_TRUE(r.access[6].non_human);
   EXPECT_EQ(r.access[6].subject, "ai-assistant");
@@ -136,44 +137,53 @@ TEST_F(ReviewTest, KnownAnswers) {
     if (d.verdict == "review") ++approvals[d.approval];
   }
   EXPECT_THAT(verdicts, ElementsAre(Pair("deny", 7), Pair("review", 4)));
-  EXPECT_THAT(approvals, ElementsAre(Pair("approved", 2), Pair("denied", 1), Pair("expired", 1)));
+  EXPECT_THAT(approvals, ElementsAre(Pair("approved", 2), Pair("denied", 1),
+                                     Pair("expired", 1)));
   const Review::Decision& refused = r.decisions[4];
   EXPECT_EQ(refused.subject, "dev@example.com");
   EXPECT_EQ(refused.approval, "denied");
   EXPECT_EQ(refused.approver, "ana@example.com");
-  EXPECT_EQ(refused.approver_reason, "Not a support task; open a finance ticket");
+  EXPECT_EQ(refused.approver_reason,
+            "Not a support task; open a finance ticket");
   EXPECT_EQ(r.decisions[0].approver, "carla@example.com");
   EXPECT_EQ(r.decisions[0].rule, "prod-ddl-needs-approval");
 
   // Broad rules on production: staging's broad rule is not listed.
   ASSERT_EQ(r.broad_production.size(), 5u);
   EXPECT_EQ(r.broad_production[0].command, "SHOW GRANTS");
-  for (const Review::Broad& b : r.broad_production) EXPECT_NE(b.resource, "pg-staging");
+  for (const Review::Broad& b : r.broad_production)
+    EXPECT_NE(b.resource, "pg-staging");
 
   ASSERT_EQ(r.shared_credentials.size(), 2u);
   EXPECT_EQ(r.shared_credentials[0].credential, "mysql-billing-ro");
-  EXPECT_THAT(r.shared_credentials[1].subjects,
-              ElementsAre("ai-assistant", "ana@example.com", "bruno@example.com"));
+  EXPECT_THAT(
+      r.shared_credentials[1].subjects,
+      ElementsAre("ai-assistant", "ana@example.com", "bruno@example.com"));
   EXPECT_EQ(r.shared_credentials[1].sessions, 4u);
 
   std::map<std::string, std::string> stale;
   for (const Review::Stale& s : r.stale_credentials) {
     std::string reasons;
-    for (const std::string& x : s.reasons) reasons += (reasons.empty() ? "" : "; ") + x;
+    for (const std::string& x : s.reasons)
+      reasons += (reasons.empty() ? "" : "; ") + x;
     stale[s.credential] = reasons;
   }
-  EXPECT_THAT(stale,
-              ElementsAre(Pair("api-token-legacy", "never used; never rotated (created 500 days ago)"),
-                          Pair("k8s-deployer-sa", "never rotated (created 300 days ago)"),
-                          Pair("k8s-readonly-sa", "unused for 119 days"),
-                          Pair("pg-prod-admin", "not rotated for 200 days"),
-                          Pair("pg-prod-etl", "not rotated for 400 days")));
+  EXPECT_THAT(
+      stale,
+      ElementsAre(
+          Pair("api-token-legacy",
+               "never used; never rotated (created 500 days ago)"),
+          Pair("k8s-deployer-sa", "never rotated (created 300 days ago)"),
+          Pair("k8s-readonly-sa", "unused for 119 days"),
+          Pair("pg-prod-admin", "not rotated for 200 days"),
+          Pair("pg-prod-etl", "not rotated for 400 days")));
   EXPECT_THAT(r.unknown_credentials, ElementsAre("mysql-root"));
 
   std::map<std::string, uint64_t> masked(r.masked.begin(), r.masked.end());
-  EXPECT_THAT(masked, ElementsAre(Pair("AWS_ACCESS_KEY_ID", 1), Pair("EMAIL", 12),
-                                  Pair("IBAN", 2), Pair("PAYMENT_CARD", 3), Pair("PHONE", 1),
-                                  Pair("US_SSN", 2)));
+  EXPECT_THAT(masked,
+              ElementsAre(Pair("AWS_ACCESS_KEY_ID", 1), Pair("EMAIL", 12),
+                          Pair("IBAN", 2), Pair("PAYMENT_CARD", 3),
+                          Pair("PHONE", 1), Pair("US_SSN", 2)));
   EXPECT_TRUE(r.integrity.empty());
 }
 
@@ -191,10 +201,13 @@ TEST_F(ReviewTest, WindowLimitsSessionsButNotStaleness) {
 TEST_F(ReviewTest, TextJsonAndHtmlShowTheSameNumbers) {
   Review r = Build();
   std::string text = ReviewText(r);
-  EXPECT_THAT(text, HasSubstr("16 sessions, 30 commands, 4 people, 3 non-human identities"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("16 sessions, 30 commands, 4 people, 3 non-human identities"));
   EXPECT_THAT(text, HasSubstr("DENIED OR HELD COMMANDS (11)"));
   EXPECT_THAT(text, HasSubstr("approval: denied by ana@example.com"));
-  EXPECT_THAT(text, HasSubstr("ALLOWED ONLY BY A BROAD RULE ON PRODUCTION (5)"));
+  EXPECT_THAT(text,
+              HasSubstr("ALLOWED ONLY BY A BROAD RULE ON PRODUCTION (5)"));
   EXPECT_THAT(text, HasSubstr("STALE CREDENTIALS (90 days; 5)"));
   EXPECT_THAT(text, HasSubstr("all 16 sessions verified"));
 
@@ -223,7 +236,9 @@ TEST_F(ReviewTest, TextJsonAndHtmlShowTheSameNumbers) {
   // Balanced tables and rows.
   auto count = [&](const char* s) {
     size_t n = 0;
-    for (size_t at = html.find(s); at != std::string::npos; at = html.find(s, at + 1)) ++n;
+    for (size_t at = html.find(s); at != std::string::npos;
+         at = html.find(s, at + 1))
+      ++n;
     return n;
   };
   EXPECT_EQ(count("<table"), count("</table>"));
@@ -236,7 +251,8 @@ TEST_F(ReviewTest, NoPlantedRawValueInAnyRecordFile) {
   for (const std::string& f : set_->files) all += ReadAll(f);
   ASSERT_GT(all.size(), 1000u);
   for (const std::string& raw : set_->planted) {
-    EXPECT_EQ(all.find(raw), std::string::npos) << "raw value in records: " << raw;
+    EXPECT_EQ(all.find(raw), std::string::npos)
+        << "raw value in records: " << raw;
   }
   // And the masked forms are there instead.
   EXPECT_THAT(all, HasSubstr("[EMAIL]"));
@@ -275,7 +291,8 @@ TEST(SampleTest, StandInMaskerAlsoKeepsRawValuesOut) {
   ASSERT_TRUE(set.ok());
   std::string all;
   for (const std::string& f : set->files) all += ReadAll(f);
-  for (const std::string& raw : set->planted) EXPECT_EQ(all.find(raw), std::string::npos) << raw;
+  for (const std::string& raw : set->planted)
+    EXPECT_EQ(all.find(raw), std::string::npos) << raw;
 }
 
 }  // namespace

@@ -47,7 +47,8 @@ std::string MakeStream(const SigningKey& key, int commands) {
     v1::Command c;
     c.set_command_id(i);
     c.set_text("SELECT email FROM customers WHERE id = " + std::to_string(i));
-    c.mutable_verdict()->set_decision(i % 3 == 0 ? v1::DECISION_DENY : v1::DECISION_ALLOW);
+    c.mutable_verdict()->set_decision(i % 3 == 0 ? v1::DECISION_DENY
+                                                 : v1::DECISION_ALLOW);
     EXPECT_TRUE(rec->Command(c).ok());
     v1::Result r;
     r.set_command_id(i);
@@ -123,11 +124,12 @@ TEST_F(VerifyTest, FlipAnyByteNamesThatRecord) {
       std::string bad = bytes;
       bad[p] = static_cast<char>(bad[p] ^ mask);
       SessionReport r = Verify(bad);
-      ASSERT_FALSE(r.ok()) << "byte " << p << " mask " << int(mask) << " went unnoticed";
+      ASSERT_FALSE(r.ok()) << "byte " << p << " mask " << int(mask)
+                           << " went unnoticed";
       const Fault& f = r.faults[0];
       EXPECT_EQ(f.offset, owner->offset)
-          << "byte " << p << " mask " << int(mask) << " of seq " << owner->seq << ": "
-          << f.ToString();
+          << "byte " << p << " mask " << int(mask) << " of seq " << owner->seq
+          << ": " << f.ToString();
       EXPECT_EQ(f.seq, static_cast<int64_t>(owner->seq)) << f.ToString();
       EXPECT_EQ(f.file, "s.hooprec");
       ++checked;
@@ -180,7 +182,8 @@ TEST_F(VerifyTest, DroppedOrSwappedRecordsAreSequenceFaults) {
   std::string bytes = MakeStream(key_, 3);
   std::vector<Span> spans = Spans(bytes);
   // Drop record 2.
-  std::string dropped = bytes.substr(0, spans[2].offset) + bytes.substr(spans[3].offset);
+  std::string dropped =
+      bytes.substr(0, spans[2].offset) + bytes.substr(spans[3].offset);
   SessionReport r = Verify(dropped);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.faults[0].kind, Fault::Kind::kSequence);
@@ -268,7 +271,8 @@ TEST_F(VerifyTest, SigkilledWriterLeavesRecoverableStream) {
     ASSERT_FALSE(r.ok());
     ASSERT_EQ(r.faults.size(), 1u) << r.faults[0].ToString();
     const Fault& f = r.faults[0];
-    EXPECT_TRUE(f.kind == Fault::Kind::kTornTail || f.kind == Fault::Kind::kIncomplete)
+    EXPECT_TRUE(f.kind == Fault::Kind::kTornTail ||
+                f.kind == Fault::Kind::kIncomplete)
         << f.ToString();
     if (f.kind == Fault::Kind::kTornTail) ++torn_runs;
     // The events written before the signal, plus their checkpoints, are there.
@@ -278,16 +282,19 @@ TEST_F(VerifyTest, SigkilledWriterLeavesRecoverableStream) {
     // The recovered records are exactly the file's whole-record prefix.
     uint64_t end = r.records.back().offset + r.records.back().size;
     EXPECT_EQ(f.offset, end);
-    EXPECT_LT(bytes.size() - end, 300u * 1024);  // at most one (torn) record left
+    EXPECT_LT(bytes.size() - end,
+              300u * 1024);  // at most one (torn) record left
   }
-  std::cout << "[          ] " << torn_runs << " of 6 kills left a torn record\n";
+  std::cout << "[          ] " << torn_runs
+            << " of 6 kills left a torn record\n";
 }
 
 TEST_F(VerifyTest, ReadSessionsGroupsByRecordedSessionId) {
   std::string dir = ::testing::TempDir() + "/hoop_group";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  std::ofstream(dir + "/misnamed.hooprec", std::ios::binary) << MakeStream(key_, 2);
+  std::ofstream(dir + "/misnamed.hooprec", std::ios::binary)
+      << MakeStream(key_, 2);
   std::ofstream(dir + "/ignored.txt") << "x";
   VerifyOptions o;
   o.key = &verifying_;

@@ -11,8 +11,8 @@
 //     one line per session: who, resource, credential, start, duration,
 //     commands, denials, approvals, integrity.
 // hoopctl review PATH... [--from T] [--to T] [--format text|json|html]
-//     [--inventory FILE] [--stale-days N] [--key PUBLIC_KEY] [--now T] [-o FILE]
-//     the access review (see include/hoop/session/review.h).
+//     [--inventory FILE] [--stale-days N] [--key PUBLIC_KEY] [--now T] [-o
+//     FILE] the access review (see include/hoop/session/review.h).
 // hoopctl replay FILE [--speed X] [--no-delay]
 //     a session as it happened: statements with their masked results as
 //     tables, terminal output with its timing.
@@ -28,12 +28,11 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -74,7 +73,8 @@ bool ParseWhen(const std::string& text, int64_t& ns) {
     ns = absl::ToUnixNanos(t);
     return true;
   }
-  std::cerr << "hoopctl: cannot read time \"" << text << "\" (RFC 3339 or YYYY-MM-DD)\n";
+  std::cerr << "hoopctl: cannot read time \"" << text
+            << "\" (RFC 3339 or YYYY-MM-DD)\n";
   return false;
 }
 
@@ -83,8 +83,10 @@ struct Loaded {
   std::vector<hs::SessionReport> sessions;
 };
 
-int Load(const std::vector<std::string>& paths, const std::string& key_path, Loaded& out) {
-  google::protobuf::SetLogHandler(nullptr);  // damaged records are reported as faults
+int Load(const std::vector<std::string>& paths, const std::string& key_path,
+         Loaded& out) {
+  google::protobuf::SetLogHandler(
+      nullptr);  // damaged records are reported as faults
   if (!key_path.empty()) {
     std::string pem;
     if (!ReadFile(key_path, pem)) {
@@ -116,7 +118,8 @@ int SampleRecords(const std::string& dir, const std::string& now_text) {
   o.dir = dir;
   if (!now_text.empty() && !ParseWhen(now_text, o.now_ns)) return 1;
   std::shared_ptr<const masking::Masker> masker = masking::Masker::Default();
-  o.mask = [masker](std::string_view column, std::string_view type, std::string_view value,
+  o.mask = [masker](std::string_view column, std::string_view type,
+                    std::string_view value,
                     std::map<std::string, uint64_t>& counts) {
     masking::Arena arena;
     masking::MaskCounters counters;
@@ -136,9 +139,10 @@ int SampleRecords(const std::string& dir, const std::string& now_text) {
   std::string pub = set->key.PublicKeyPem();
   std::string key_path = dir + "/public_key.pem";
   std::ofstream(key_path) << pub;
-  std::cerr << "wrote " << set->files.size() << " session files and " << set->inventory_path
-            << " (now = " << hs::FormatTime(set->now_ns) << ")\npublic key saved as "
-            << key_path << "; try:\n  hoopctl verify " << dir << " --key " << key_path
+  std::cerr << "wrote " << set->files.size() << " session files and "
+            << set->inventory_path << " (now = " << hs::FormatTime(set->now_ns)
+            << ")\npublic key saved as " << key_path
+            << "; try:\n  hoopctl verify " << dir << " --key " << key_path
             << "\n  hoopctl sessions " << dir << "\n  hoopctl review " << dir
             << " --inventory " << set->inventory_path << " --now "
             << hs::FormatTime(set->now_ns) << "\n";
@@ -148,7 +152,8 @@ int SampleRecords(const std::string& dir, const std::string& now_text) {
 
 // --- verify ---------------------------------------------------------------
 
-int Verify(const std::vector<std::string>& paths, const std::string& key_path, bool json) {
+int Verify(const std::vector<std::string>& paths, const std::string& key_path,
+           bool json) {
   Loaded l;
   if (int rc = Load(paths, key_path, l); rc != 0) return rc;
   bool all_ok = !l.sessions.empty();
@@ -174,13 +179,15 @@ int Verify(const std::vector<std::string>& paths, const std::string& key_path, b
       continue;
     }
     if (s.ok()) {
-      std::cout << "ok    " << s.session_id << ": " << s.records.size() << " records, "
-                << s.checkpoints_verified << " checkpoints verified, closed\n";
+      std::cout << "ok    " << s.session_id << ": " << s.records.size()
+                << " records, " << s.checkpoints_verified
+                << " checkpoints verified, closed\n";
     } else {
       std::cout << "FAIL  " << s.session_id << ": " << s.records.size()
                 << " whole records read, " << s.checkpoints_verified
                 << " checkpoints verified\n";
-      for (const hs::Fault& f : s.faults) std::cout << "      " << f.ToString() << "\n";
+      for (const hs::Fault& f : s.faults)
+        std::cout << "      " << f.ToString() << "\n";
     }
   }
   if (json) {
@@ -188,8 +195,9 @@ int Verify(const std::vector<std::string>& paths, const std::string& key_path, b
   } else if (l.sessions.empty()) {
     std::cout << "no session records found\n";
   } else {
-    size_t bad = std::count_if(l.sessions.begin(), l.sessions.end(),
-                               [](const hs::SessionReport& s) { return !s.ok(); });
+    size_t bad =
+        std::count_if(l.sessions.begin(), l.sessions.end(),
+                      [](const hs::SessionReport& s) { return !s.ok(); });
     std::cout << l.sessions.size() << " sessions, " << bad << " with faults\n";
   }
   return all_ok ? 0 : 2;
@@ -197,52 +205,59 @@ int Verify(const std::vector<std::string>& paths, const std::string& key_path, b
 
 // --- sessions -------------------------------------------------------------
 
-int Sessions(const std::vector<std::string>& paths, const std::string& key_path, bool json) {
+int Sessions(const std::vector<std::string>& paths, const std::string& key_path,
+             bool json) {
   Loaded l;
   if (int rc = Load(paths, key_path, l); rc != 0) return rc;
   std::vector<hs::SessionSummary> sums;
-  for (const hs::SessionReport& s : l.sessions) sums.push_back(hs::Summarize(s));
+  for (const hs::SessionReport& s : l.sessions)
+    sums.push_back(hs::Summarize(s));
   std::sort(sums.begin(), sums.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.start_ns, a.session_id) < std::tie(b.start_ns, b.session_id);
+    return std::tie(a.start_ns, a.session_id) <
+           std::tie(b.start_ns, b.session_id);
   });
   if (json) {
     ordered_json out = ordered_json::array();
     for (const hs::SessionSummary& s : sums) {
       ordered_json masked = ordered_json::object();
       for (const auto& [d, n] : s.masked) masked[d] = n;
-      out.push_back({{"session", s.session_id},
-                     {"identity", s.email.empty() ? s.subject : s.email},
-                     {"non_human", s.non_human},
-                     {"resource", s.resource},
-                     {"environment", s.environment},
-                     {"protocol", s.protocol},
-                     {"credential", s.credential},
-                     {"start", hs::FormatTime(s.start_ns)},
-                     {"duration_s", s.duration_ns / 1'000'000'000},
-                     {"commands", s.commands},
-                     {"denied", s.denied},
-                     {"held", s.held},
-                     {"approved", s.approved},
-                     {"rejected", s.rejected},
-                     {"expired", s.expired},
-                     {"rows", s.rows},
-                     {"masked", masked},
-                     {"end", s.end_reason},
-                     {"integrity", key_path.empty() ? "unchecked" : s.integrity}});
+      out.push_back(
+          {{"session", s.session_id},
+           {"identity", s.email.empty() ? s.subject : s.email},
+           {"non_human", s.non_human},
+           {"resource", s.resource},
+           {"environment", s.environment},
+           {"protocol", s.protocol},
+           {"credential", s.credential},
+           {"start", hs::FormatTime(s.start_ns)},
+           {"duration_s", s.duration_ns / 1'000'000'000},
+           {"commands", s.commands},
+           {"denied", s.denied},
+           {"held", s.held},
+           {"approved", s.approved},
+           {"rejected", s.rejected},
+           {"expired", s.expired},
+           {"rows", s.rows},
+           {"masked", masked},
+           {"end", s.end_reason},
+           {"integrity", key_path.empty() ? "unchecked" : s.integrity}});
     }
     std::cout << out.dump(2) << "\n";
     return 0;
   }
   std::vector<std::vector<std::string>> rows = {
-      {"START", "DURATION", "WHO", "KIND", "RESOURCE", "CREDENTIAL", "CMDS", "DENIED",
-       "APPROVALS", "END", "INTEGRITY", "SESSION"}};
+      {"START", "DURATION", "WHO", "KIND", "RESOURCE", "CREDENTIAL", "CMDS",
+       "DENIED", "APPROVALS", "END", "INTEGRITY", "SESSION"}};
   for (const hs::SessionSummary& s : sums) {
-    std::string approvals = s.held == 0 ? std::string("-")
-                                        : absl::StrCat(s.approved, "/", s.held, " granted");
-    rows.push_back({hs::FormatTime(s.start_ns), hs::FormatDuration(s.duration_ns),
-                    s.email.empty() ? s.subject : s.email, s.non_human ? "agent" : "person",
-                    s.resource, s.credential, absl::StrCat(s.commands), absl::StrCat(s.denied),
-                    approvals, s.end_reason, key_path.empty() ? "unchecked" : s.integrity,
+    std::string approvals =
+        s.held == 0 ? std::string("-")
+                    : absl::StrCat(s.approved, "/", s.held, " granted");
+    rows.push_back({hs::FormatTime(s.start_ns),
+                    hs::FormatDuration(s.duration_ns),
+                    s.email.empty() ? s.subject : s.email,
+                    s.non_human ? "agent" : "person", s.resource, s.credential,
+                    absl::StrCat(s.commands), absl::StrCat(s.denied), approvals,
+                    s.end_reason, key_path.empty() ? "unchecked" : s.integrity,
                     s.session_id});
   }
   std::vector<size_t> w(rows[0].size(), 0);
@@ -325,7 +340,8 @@ void PrintTable(const session::v1::Result& r) {
   std::vector<size_t> w;
   for (const auto& row : rows) {
     if (w.size() < row.size()) w.resize(row.size(), 0);
-    for (size_t i = 0; i < row.size(); ++i) w[i] = std::max(w[i], row[i].size());
+    for (size_t i = 0; i < row.size(); ++i)
+      w[i] = std::max(w[i], row[i].size());
   }
   auto rule = [&] {
     std::string s = "  +";
@@ -343,16 +359,19 @@ void PrintTable(const session::v1::Result& r) {
     if (ri == 0 && !head.empty()) rule();
   }
   if (!rows.empty()) rule();
-  std::string tail = r.status().empty() ? absl::StrCat(r.rows(), " rows") : r.status();
+  std::string tail =
+      r.status().empty() ? absl::StrCat(r.rows(), " rows") : r.status();
   if (r.sample_truncated()) tail += " (sample truncated)";
-  for (const auto& m : r.masked()) absl::StrAppend(&tail, ", ", m.count(), " ", m.detector(), " masked");
+  for (const auto& m : r.masked())
+    absl::StrAppend(&tail, ", ", m.count(), " ", m.detector(), " masked");
   if (r.has_error()) {
     tail = absl::StrCat("ERROR ", r.error().code(), ": ", r.error().message());
   }
   std::cout << "  (" << tail << ")\n";
 }
 
-int Replay(const std::string& path, double speed, bool no_delay, const std::string& key_path) {
+int Replay(const std::string& path, double speed, bool no_delay,
+           const std::string& key_path) {
   Loaded l;
   if (int rc = Load({path}, key_path, l); rc != 0) return rc;
   if (l.sessions.empty()) {
@@ -376,15 +395,21 @@ int Replay(const std::string& path, double speed, bool no_delay, const std::stri
       switch (r.event_case()) {
         case session::v1::Record::kStart: {
           const auto& st = r.start();
-          who = st.identity().email().empty() ? st.identity().subject() : st.identity().email();
+          who = st.identity().email().empty() ? st.identity().subject()
+                                              : st.identity().email();
           terminal = st.protocol() == session::v1::PROTOCOL_SSH;
-          std::cout << "session " << s.session_id << "  " << hs::FormatTime(r.time_ns()) << "\n"
+          std::cout << "session " << s.session_id << "  "
+                    << hs::FormatTime(r.time_ns()) << "\n"
                     << "  " << who
-                    << (st.identity().kind() == session::v1::IDENTITY_KIND_NON_HUMAN ? " (agent)"
-                                                                                     : "")
-                    << " -> " << st.resource().name() << " (" << st.resource().kind() << ", "
-                    << st.resource().environment() << ") as " << st.credential().id()
-                    << " from " << st.client_address() << " via " << st.gateway_id() << "\n\n";
+                    << (st.identity().kind() ==
+                                session::v1::IDENTITY_KIND_NON_HUMAN
+                            ? " (agent)"
+                            : "")
+                    << " -> " << st.resource().name() << " ("
+                    << st.resource().kind() << ", "
+                    << st.resource().environment() << ") as "
+                    << st.credential().id() << " from " << st.client_address()
+                    << " via " << st.gateway_id() << "\n\n";
           break;
         }
         case session::v1::Record::kCommand: {
@@ -394,25 +419,32 @@ int Replay(const std::string& path, double speed, bool no_delay, const std::stri
               : c.verdict().decision() == session::v1::DECISION_DENY   ? "DENY"
               : c.verdict().decision() == session::v1::DECISION_REVIEW ? "HELD"
                                                                        : "?";
-          std::string rule = c.verdict().rule_ids().empty() ? "" : c.verdict().rule_ids(0);
+          std::string rule =
+              c.verdict().rule_ids().empty() ? "" : c.verdict().rule_ids(0);
           if (terminal) {
-            std::cout << "\n" << stamp(r.time_ns()) << "$ " << c.text() << "    # " << verdict
-                      << " (" << rule << ")\n";
+            std::cout << "\n"
+                      << stamp(r.time_ns()) << "$ " << c.text() << "    # "
+                      << verdict << " (" << rule << ")\n";
           } else {
-            std::cout << stamp(r.time_ns()) << who << "> " << c.text() << "\n  -- " << verdict
-                      << " by " << rule
-                      << (c.verdict().reason().empty() ? "" : ": " + c.verdict().reason())
+            std::cout << stamp(r.time_ns()) << who << "> " << c.text()
+                      << "\n  -- " << verdict << " by " << rule
+                      << (c.verdict().reason().empty()
+                              ? ""
+                              : ": " + c.verdict().reason())
                       << "\n";
           }
           break;
         }
         case session::v1::Record::kApproval: {
           const auto& a = r.approval();
-          std::string state = session::v1::ApprovalState_Name(a.state()).substr(15);
-          std::cout << stamp(r.time_ns()) << "approval " << a.request_id() << ": " << state;
+          std::string state =
+              session::v1::ApprovalState_Name(a.state()).substr(15);
+          std::cout << stamp(r.time_ns()) << "approval " << a.request_id()
+                    << ": " << state;
           if (a.has_approver()) {
-            std::cout << " by " << (a.approver().email().empty() ? a.approver().subject()
-                                                                 : a.approver().email());
+            std::cout << " by "
+                      << (a.approver().email().empty() ? a.approver().subject()
+                                                       : a.approver().email());
           }
           if (!a.reason().empty()) std::cout << " \"" << a.reason() << "\"";
           std::cout << "\n";
@@ -424,10 +456,11 @@ int Replay(const std::string& path, double speed, bool no_delay, const std::stri
         case session::v1::Record::kOutput: {
           const auto& o = r.output();
           if (!no_delay && last_output >= 0 && o.offset_ns() > last_output) {
-            auto wait = std::chrono::nanoseconds(
-                static_cast<int64_t>(static_cast<double>(o.offset_ns() - last_output) / speed));
+            auto wait = std::chrono::nanoseconds(static_cast<int64_t>(
+                static_cast<double>(o.offset_ns() - last_output) / speed));
             std::cout.flush();
-            std::this_thread::sleep_for(std::min(wait, std::chrono::nanoseconds(5'000'000'000)));
+            std::this_thread::sleep_for(
+                std::min(wait, std::chrono::nanoseconds(5'000'000'000)));
           }
           last_output = o.offset_ns();
           std::cout << o.data();
@@ -441,8 +474,8 @@ int Replay(const std::string& path, double speed, bool no_delay, const std::stri
           const auto& e = r.end();
           std::cout << "\n"
                     << stamp(r.time_ns()) << "session ended: "
-                    << session::v1::EndReason_Name(e.reason()).substr(11) << ", "
-                    << e.bytes_client_to_server() << " bytes in, "
+                    << session::v1::EndReason_Name(e.reason()).substr(11)
+                    << ", " << e.bytes_client_to_server() << " bytes in, "
                     << e.bytes_server_to_client() << " bytes out\n";
           break;
         }
@@ -451,7 +484,8 @@ int Replay(const std::string& path, double speed, bool no_delay, const std::stri
       }
     }
     if (!key_path.empty()) {
-      std::cout << (s.ok() ? "integrity: ok\n" : "integrity: " + s.faults[0].ToString() + "\n");
+      std::cout << (s.ok() ? "integrity: ok\n"
+                           : "integrity: " + s.faults[0].ToString() + "\n");
     }
   }
   return 0;
@@ -461,52 +495,71 @@ int Replay(const std::string& path, double speed, bool no_delay, const std::stri
 
 void RegisterRecords(CLI::App& app) {
   auto* sample = app.add_subcommand(
-      "sample-records", "Write a generated, signed set of sessions and print the public key");
+      "sample-records",
+      "Write a generated, signed set of sessions and print the public key");
   auto sample_dir = std::make_shared<std::string>();
   auto sample_now = std::make_shared<std::string>();
   sample->add_option("DIR", *sample_dir, "Directory to write")->required();
-  sample->add_option("--now", *sample_now, "Pretend today is this date (default: today)");
+  sample->add_option("--now", *sample_now,
+                     "Pretend today is this date (default: today)");
   sample->callback([sample_dir, sample_now] {
-    if (int rc = SampleRecords(*sample_dir, *sample_now); rc != 0) throw CLI::RuntimeError(rc);
+    if (int rc = SampleRecords(*sample_dir, *sample_now); rc != 0)
+      throw CLI::RuntimeError(rc);
   });
 
-  auto* verify = app.add_subcommand(
-      "verify", "Check record hash chains and checkpoint signatures (exit 2 on any fault)");
+  auto* verify = app.add_subcommand("verify",
+                                    "Check record hash chains and checkpoint "
+                                    "signatures (exit 2 on any fault)");
   auto vpaths = std::make_shared<std::vector<std::string>>();
   auto vkey = std::make_shared<std::string>();
   auto vjson = std::make_shared<bool>(false);
-  verify->add_option("PATH", *vpaths, "Record files or directories")->required();
+  verify->add_option("PATH", *vpaths, "Record files or directories")
+      ->required();
   verify->add_option("--key", *vkey, "Ed25519 public key (PEM)")->required();
   verify->add_flag("--json", *vjson, "JSON output");
   verify->callback([vpaths, vkey, vjson] {
-    if (int rc = Verify(*vpaths, *vkey, *vjson); rc != 0) throw CLI::RuntimeError(rc);
+    if (int rc = Verify(*vpaths, *vkey, *vjson); rc != 0)
+      throw CLI::RuntimeError(rc);
   });
 
-  auto* sessions = app.add_subcommand("sessions", "One line per recorded session");
+  auto* sessions =
+      app.add_subcommand("sessions", "One line per recorded session");
   auto spaths = std::make_shared<std::vector<std::string>>();
   auto skey = std::make_shared<std::string>();
   auto sjson = std::make_shared<bool>(false);
-  sessions->add_option("PATH", *spaths, "Record files or directories")->required();
-  sessions->add_option("--key", *skey, "Ed25519 public key: also check integrity");
+  sessions->add_option("PATH", *spaths, "Record files or directories")
+      ->required();
+  sessions->add_option("--key", *skey,
+                       "Ed25519 public key: also check integrity");
   sessions->add_flag("--json", *sjson, "JSON output");
   sessions->callback([spaths, skey, sjson] {
-    if (int rc = Sessions(*spaths, *skey, *sjson); rc != 0) throw CLI::RuntimeError(rc);
+    if (int rc = Sessions(*spaths, *skey, *sjson); rc != 0)
+      throw CLI::RuntimeError(rc);
   });
 
   auto* review = app.add_subcommand(
-      "review", "Access review: who accessed what, and did it comply with policy");
+      "review",
+      "Access review: who accessed what, and did it comply with policy");
   auto ra = std::make_shared<ReviewArgs>();
-  review->add_option("PATH", ra->paths, "Record files or directories")->required();
-  review->add_option("--from", ra->from, "Sessions starting at or after (RFC 3339 or date)");
+  review->add_option("PATH", ra->paths, "Record files or directories")
+      ->required();
+  review->add_option("--from", ra->from,
+                     "Sessions starting at or after (RFC 3339 or date)");
   review->add_option("--to", ra->to, "Sessions starting before");
   review->add_option("--format", ra->format, "text, json or html")
       ->check(CLI::IsMember({"text", "json", "html"}));
-  review->add_option("--inventory", ra->inventory, "Credential inventory (JSON)");
-  review->add_option("--stale-days", ra->stale_days, "Unused / unrotated for N days is stale");
-  review->add_option("--key", ra->key, "Ed25519 public key: list sessions that fail to verify");
-  review->add_option("--now", ra->now, "Reference time for staleness (default: --to, or now)");
-  review->add_option("-o,--output", ra->output, "Write to this file instead of stdout");
-  review->add_flag("--strict", ra->strict, "Exit 2 when any session fails to verify");
+  review->add_option("--inventory", ra->inventory,
+                     "Credential inventory (JSON)");
+  review->add_option("--stale-days", ra->stale_days,
+                     "Unused / unrotated for N days is stale");
+  review->add_option("--key", ra->key,
+                     "Ed25519 public key: list sessions that fail to verify");
+  review->add_option("--now", ra->now,
+                     "Reference time for staleness (default: --to, or now)");
+  review->add_option("-o,--output", ra->output,
+                     "Write to this file instead of stdout");
+  review->add_flag("--strict", ra->strict,
+                   "Exit 2 when any session fails to verify");
   review->callback([ra] {
     if (int rc = Review(*ra); rc != 0) throw CLI::RuntimeError(rc);
   });
@@ -517,11 +570,15 @@ void RegisterRecords(CLI::App& app) {
   auto rnodelay = std::make_shared<bool>(false);
   auto rkey = std::make_shared<std::string>();
   replay->add_option("FILE", *rfile, "A session's record file")->required();
-  replay->add_option("--speed", *rspeed, "Terminal output speed factor (2 = twice as fast)");
-  replay->add_flag("--no-delay", *rnodelay, "Print terminal output without its timing");
-  replay->add_option("--key", *rkey, "Ed25519 public key: also check integrity");
+  replay->add_option("--speed", *rspeed,
+                     "Terminal output speed factor (2 = twice as fast)");
+  replay->add_flag("--no-delay", *rnodelay,
+                   "Print terminal output without its timing");
+  replay->add_option("--key", *rkey,
+                     "Ed25519 public key: also check integrity");
   replay->callback([rfile, rspeed, rnodelay, rkey] {
-    if (int rc = Replay(*rfile, *rspeed, *rnodelay, *rkey); rc != 0) throw CLI::RuntimeError(rc);
+    if (int rc = Replay(*rfile, *rspeed, *rnodelay, *rkey); rc != 0)
+      throw CLI::RuntimeError(rc);
   });
 }
 

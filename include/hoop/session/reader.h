@@ -48,27 +48,27 @@ namespace hoop::session {
 
 struct StoredRecord {
   std::string file;
-  uint64_t offset = 0;        // of the length prefix in `file`
-  uint64_t size = 0;          // framed size
-  std::string bytes;          // the serialized record (what prev_hash covers)
+  uint64_t offset = 0;  // of the length prefix in `file`
+  uint64_t size = 0;    // framed size
+  std::string bytes;    // the serialized record (what prev_hash covers)
   v1::Record record;
 };
 
 struct Fault {
   enum class Kind {
-    kIo,           // a file could not be read
-    kTornTail,     // the stream ends inside a record
-    kMalformed,    // a record's bytes do not parse, or it has no event
-    kSequence,     // seq gap, duplicate, or another session's record
-    kChain,        // prev_hash does not match
-    kSignature,    // checkpoint signature invalid
-    kUnknownKey,   // checkpoint signed by another key
-    kIncomplete,   // no final checkpoint: session not closed, or cut
+    kIo,          // a file could not be read
+    kTornTail,    // the stream ends inside a record
+    kMalformed,   // a record's bytes do not parse, or it has no event
+    kSequence,    // seq gap, duplicate, or another session's record
+    kChain,       // prev_hash does not match
+    kSignature,   // checkpoint signature invalid
+    kUnknownKey,  // checkpoint signed by another key
+    kIncomplete,  // no final checkpoint: session not closed, or cut
   };
   Kind kind = Kind::kIo;
   std::string file;
   uint64_t offset = 0;
-  int64_t seq = -1;           // the record's seq (expected seq if unreadable)
+  int64_t seq = -1;  // the record's seq (expected seq if unreadable)
   std::string message;
 
   // "FILE:OFFSET: seq N: KIND: MESSAGE"
@@ -78,10 +78,10 @@ std::string_view FaultKindName(Fault::Kind kind);  // "torn_tail", "chain", …
 
 struct StreamRead {
   std::vector<StoredRecord> records;  // every whole record, in order
-  bool torn = false;          // ends inside a record (crash) at end_offset
-  bool malformed = false;     // stopped at end_offset on bytes that don't parse
-  uint64_t end_offset = 0;    // where reading stopped
-  std::string problem;        // why, when torn or malformed
+  bool torn = false;        // ends inside a record (crash) at end_offset
+  bool malformed = false;   // stopped at end_offset on bytes that don't parse
+  uint64_t end_offset = 0;  // where reading stopped
+  std::string problem;      // why, when torn or malformed
 };
 
 // Frames `bytes` (a whole file's contents) into records.
@@ -97,9 +97,9 @@ struct SessionReport {
   std::vector<std::string> files;
   std::vector<StoredRecord> records;  // whole records recovered, in order
   uint64_t checkpoints_verified = 0;
-  uint64_t signed_records = 0;        // records covered by a valid checkpoint
-  bool complete = false;              // ends with a valid final checkpoint
-  std::vector<Fault> faults;          // in stream order; empty when intact
+  uint64_t signed_records = 0;  // records covered by a valid checkpoint
+  bool complete = false;        // ends with a valid final checkpoint
+  std::vector<Fault> faults;    // in stream order; empty when intact
 
   bool ok() const { return faults.empty(); }
 };
@@ -111,8 +111,9 @@ absl::StatusOr<std::vector<SessionReport>> ReadSessions(
     const std::vector<std::string>& paths, const VerifyOptions& options);
 
 // Verifies one session's streams, given as (file name, contents) in order.
-SessionReport VerifyStreams(const std::vector<std::pair<std::string, std::string>>& streams,
-                            const VerifyOptions& options);
+SessionReport VerifyStreams(
+    const std::vector<std::pair<std::string, std::string>>& streams,
+    const VerifyOptions& options);
 
 }  // namespace hoop::session
 

@@ -95,13 +95,13 @@ struct RecorderOptions {
 };
 
 struct RecorderStats {
-  uint64_t records = 0;       // written to the sink, checkpoints included
-  uint64_t bytes = 0;         // framed bytes written
+  uint64_t records = 0;  // written to the sink, checkpoints included
+  uint64_t bytes = 0;    // framed bytes written
   uint64_t checkpoints = 0;
   uint64_t syncs = 0;
-  uint64_t refused = 0;       // events Append refused (overload, failure)
-  uint64_t blocked = 0;       // Append calls that waited for room
-  size_t max_queue = 0;       // deepest the queue got
+  uint64_t refused = 0;  // events Append refused (overload, failure)
+  uint64_t blocked = 0;  // Append calls that waited for room
+  size_t max_queue = 0;  // deepest the queue got
 };
 
 // Frames a serialized record: varint length, then the bytes.
@@ -113,8 +113,8 @@ std::string CheckpointMessage(const v1::Record& record);
 class Recorder {
  public:
   // kInvalidArgument without a session_id, a sink, or with checkpoint_every 0.
-  static absl::StatusOr<std::unique_ptr<Recorder>> Create(RecorderOptions options,
-                                                          std::unique_ptr<Sink> sink);
+  static absl::StatusOr<std::unique_ptr<Recorder>> Create(
+      RecorderOptions options, std::unique_ptr<Sink> sink);
   // Closes if Close was not called (its status is then lost).
   ~Recorder();
   Recorder(const Recorder&) = delete;
@@ -160,12 +160,12 @@ class Recorder {
   mutable std::mutex mu_;
   std::condition_variable not_empty_, not_full_, drained_;
   std::deque<v1::Record> queue_;
-  uint64_t appended_ = 0;     // events accepted
-  uint64_t processed_ = 0;    // events handed to the sink (or failed)
+  uint64_t appended_ = 0;   // events accepted
+  uint64_t processed_ = 0;  // events handed to the sink (or failed)
   bool closing_ = false;
   bool closed_ = false;
   bool overloaded_ = false;
-  absl::Status failure_;      // first sink error
+  absl::Status failure_;  // first sink error
   absl::Status close_status_;
   RecorderStats stats_;
 

@@ -45,7 +45,7 @@ namespace hoop::session {
 // One line of `hoopctl sessions`.
 struct SessionSummary {
   std::string session_id;
-  std::string file;                 // first file
+  std::string file;  // first file
   std::string subject, email;
   bool non_human = false;
   std::string resource, resource_kind, environment, protocol;
@@ -57,15 +57,15 @@ struct SessionSummary {
   uint64_t rows = 0;
   uint64_t bytes_client_to_server = 0, bytes_server_to_client = 0;
   std::map<std::string, uint64_t> masked;
-  std::string end_reason;           // "client_closed", …; "open" if none
-  std::string integrity;            // "ok", or the first fault's kind
+  std::string end_reason;  // "client_closed", …; "open" if none
+  std::string integrity;   // "ok", or the first fault's kind
 };
 SessionSummary Summarize(const SessionReport& report);
 
 struct ReviewOptions {
   int64_t from_ns = std::numeric_limits<int64_t>::min();
   int64_t to_ns = std::numeric_limits<int64_t>::max();
-  int64_t now_ns = 0;               // for staleness; 0: to_ns, else the clock
+  int64_t now_ns = 0;  // for staleness; 0: to_ns, else the clock
   int stale_days = 90;
   const v1::Inventory* inventory = nullptr;
 };
@@ -83,15 +83,16 @@ struct Review {
     uint64_t sessions = 0, commands = 0, denied = 0, held = 0;
     int64_t first_ns = 0, last_ns = 0;
   };
-  std::vector<Access> access;       // people first, then non-humans
+  std::vector<Access> access;  // people first, then non-humans
 
   struct Decision {
     int64_t time_ns = 0;
     std::string session_id, subject, resource, command;
     bool non_human = false;
-    std::string verdict;            // "deny" or "review"
+    std::string verdict;  // "deny" or "review"
     std::string rule, reason;
-    std::string approval;           // "approved", "denied", "expired", "pending"; "" for deny
+    std::string
+        approval;  // "approved", "denied", "expired", "pending"; "" for deny
     std::string approver, approver_reason;
   };
   std::vector<Decision> decisions;
@@ -113,12 +114,14 @@ struct Review {
   struct Stale {
     std::string credential, kind, owner;
     bool non_human = false;
-    int64_t last_used_ns = 0;       // 0: never used
-    int64_t rotated_ns = 0;         // 0: never rotated
-    std::vector<std::string> reasons;  // "unused for 200 days", "never rotated", …
+    int64_t last_used_ns = 0;  // 0: never used
+    int64_t rotated_ns = 0;    // 0: never rotated
+    std::vector<std::string>
+        reasons;  // "unused for 200 days", "never rotated", …
   };
   std::vector<Stale> stale_credentials;
-  std::vector<std::string> unknown_credentials;  // used but not in the inventory
+  std::vector<std::string>
+      unknown_credentials;  // used but not in the inventory
 
   std::vector<std::pair<std::string, uint64_t>> masked;  // by count, descending
 
@@ -128,7 +131,8 @@ struct Review {
   std::vector<Integrity> integrity;
 };
 
-Review BuildReview(const std::vector<SessionReport>& sessions, const ReviewOptions& options);
+Review BuildReview(const std::vector<SessionReport>& sessions,
+                   const ReviewOptions& options);
 
 std::string ReviewText(const Review& review);
 std::string ReviewJson(const Review& review);  // one object; times RFC 3339 UTC

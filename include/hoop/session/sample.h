@@ -39,14 +39,14 @@ namespace hoop::session {
 // Masks one value (a result cell, or a chunk of terminal output / an HTTP
 // body when `column` is empty) and adds what it found to `counts`, keyed by
 // detector name. Returns the value to record.
-using CellMasker = std::function<std::string(std::string_view column, std::string_view type,
-                                             std::string_view value,
-                                             std::map<std::string, uint64_t>& counts)>;
+using CellMasker = std::function<std::string(
+    std::string_view column, std::string_view type, std::string_view value,
+    std::map<std::string, uint64_t>& counts)>;
 
 struct SampleOptions {
-  std::string dir;                 // created if absent; *.hooprec + inventory.json
-  int64_t now_ns = 0;              // 0: today, 00:00 UTC
-  std::optional<SigningKey> key;   // none: a new key
+  std::string dir;     // created if absent; *.hooprec + inventory.json
+  int64_t now_ns = 0;  // 0: today, 00:00 UTC
+  std::optional<SigningKey> key;  // none: a new key
   // null: a stand-in that replaces each planted value by "[<DETECTOR>]".
   CellMasker mask;
 };

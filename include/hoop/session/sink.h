@@ -6,7 +6,8 @@
 //   absl::StatusOr<std::unique_ptr<FileSink>> file = FileSink::Create(fo);
 //   auto memory = std::make_unique<MemorySink>();   // tests
 //   auto cb = std::make_unique<CallbackSink>(
-//       [](std::string_view framed, const v1::Record& r) { ...; return absl::OkStatus(); });
+//       [](std::string_view framed, const v1::Record& r) { ...; return
+//       absl::OkStatus(); });
 //
 // A sink receives each record once, in sequence order, already framed (varint
 // length + serialized Record) and already chained (prev_hash set). It never
@@ -38,7 +39,8 @@ class Sink {
   virtual ~Sink() = default;
   // Appends one framed record. `record` is the parsed form of `framed`.
   // LIFETIME: both are valid only during the call.
-  virtual absl::Status Write(std::string_view framed, const v1::Record& record) = 0;
+  virtual absl::Status Write(std::string_view framed,
+                             const v1::Record& record) = 0;
   // Makes everything written so far durable (fdatasync for files).
   virtual absl::Status Sync() = 0;
   // Syncs and releases resources. Write after Close is an error.
@@ -79,7 +81,8 @@ class FileSink : public Sink {
   FileSink(const FileSink&) = delete;
   FileSink& operator=(const FileSink&) = delete;
 
-  absl::Status Write(std::string_view framed, const v1::Record& record) override;
+  absl::Status Write(std::string_view framed,
+                     const v1::Record& record) override;
   absl::Status Sync() override;
   absl::Status Close() override;
 
@@ -105,11 +108,16 @@ class FileSink : public Sink {
 // optional hooks.
 class CallbackSink : public Sink {
  public:
-  using WriteFn = std::function<absl::Status(std::string_view framed, const v1::Record&)>;
+  using WriteFn =
+      std::function<absl::Status(std::string_view framed, const v1::Record&)>;
   using SyncFn = std::function<absl::Status()>;
-  explicit CallbackSink(WriteFn write, SyncFn sync = nullptr, SyncFn close = nullptr)
-      : write_(std::move(write)), sync_(std::move(sync)), close_(std::move(close)) {}
-  absl::Status Write(std::string_view framed, const v1::Record& record) override {
+  explicit CallbackSink(WriteFn write, SyncFn sync = nullptr,
+                        SyncFn close = nullptr)
+      : write_(std::move(write)),
+        sync_(std::move(sync)),
+        close_(std::move(close)) {}
+  absl::Status Write(std::string_view framed,
+                     const v1::Record& record) override {
     return write_(framed, record);
   }
   absl::Status Sync() override { return sync_ ? sync_() : absl::OkStatus(); }
@@ -124,7 +132,8 @@ class CallbackSink : public Sink {
 // it, and the parsed records. For tests and small embedders.
 class MemorySink : public Sink {
  public:
-  absl::Status Write(std::string_view framed, const v1::Record& record) override;
+  absl::Status Write(std::string_view framed,
+                     const v1::Record& record) override;
   absl::Status Sync() override;
   absl::Status Close() override;
 
