@@ -27,6 +27,9 @@ list(REVERSE hoop_libraries)
 foreach(lib IN LISTS hoop_libraries)
   string(APPEND HOOP_PC_LIBS " -l${lib}")
 endforeach()
+# hoop.pc finds its prefix relative to its own folder, so it stays right
+# wherever `cmake --install --prefix` puts it.
+file(RELATIVE_PATH HOOP_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 configure_file(cmake/hoop.pc.in ${PROJECT_BINARY_DIR}/hoop.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/hoop.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
