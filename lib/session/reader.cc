@@ -28,9 +28,6 @@ int ReadVarint(std::string_view data, uint64_t& value) {
   return data.size() >= 10 ? -1 : 0;
 }
 
-// Sessions hold records of at most this size; a larger length is damage.
-constexpr uint64_t kMaxRecord = 64ull << 20;
-
 Fault MakeFault(Fault::Kind kind, const StoredRecord& r, std::string message) {
   return Fault{kind, r.file, r.offset, static_cast<int64_t>(r.record.seq()),
                std::move(message)};
@@ -80,7 +77,7 @@ StreamRead ReadStream(std::string_view bytes, const std::string& file_name) {
                                  bytes.size() - off, " bytes)");
       break;
     }
-    if (n < 0 || len > kMaxRecord) {
+    if (n < 0 || len > kMaxRecordBytes) {
       out.malformed = true;
       out.problem = "invalid record length";
       break;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "hoop/base/status_macros.h"
+#include "hoop/session/reader.h"
 
 namespace hoop::session {
 namespace {
@@ -216,6 +217,12 @@ absl::Status Recorder::WriteFramed(v1::Record& record) {
   record.set_prev_hash(prev_hash_);
   // Serialize straight behind the length prefix: one buffer, no copy.
   const size_t size = record.ByteSizeLong();
+  if (size > kMaxRecordBytes) {
+    sink_status_ = absl::InvalidArgumentError(absl::StrCat(
+        "record of ", size, " bytes is larger than ", kMaxRecordBytes,
+        ": cap result samples and output chunks"));
+    return sink_status_;
+  }
   std::string framed;
   framed.reserve(size + 10);
   for (uint64_t n = size;; n >>= 7) {

@@ -313,6 +313,19 @@ TEST(RecorderTest, ConcurrentAppendsStayChained) {
   EXPECT_EQ(r.records.size(), 2000u + 20u + 1u);
 }
 
+TEST(RecorderTest, RecordLargerThanTheReaderAcceptsFailsTheSession) {
+  Fixture f;
+  RecorderOptions o;
+  o.queue_capacity = 0;
+  auto rec = f.Make(o);
+  v1::Output big;
+  big.set_data(std::string(kMaxRecordBytes + 1, 'x'));
+  absl::Status s = rec->Output(big);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("cap result samples"));
+  EXPECT_TRUE(f.sink->records().empty());
+}
+
 TEST(RecorderTest, AppendAfterCloseFails) {
   Fixture f;
   auto rec = f.Make(RecorderOptions());

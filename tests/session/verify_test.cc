@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -175,6 +176,38 @@ TEST_F(VerifyTest, TruncateAnywhereRecoversWholeRecords) {
     Fault::Kind k = r.faults[0].kind;
     EXPECT_TRUE(k == Fault::Kind::kTornTail || k == Fault::Kind::kIncomplete)
         << r.faults[0].ToString();
+  }
+}
+
+// Several edits at once (overwrite, insert, erase) and plain garbage: never
+// accepted, never a crash (ASan runs this too).
+TEST_F(VerifyTest, RandomDamageIsNeverAccepted) {
+  std::string bytes = MakeStream(key_, 4);
+  std::mt19937 rng(20261126);
+  for (int i = 0; i < 3000; ++i) {
+    std::string bad = bytes;
+    for (int e = 1 + static_cast<int>(rng() % 8); e > 0; --e) {
+      size_t at = rng() % bad.size();
+      switch (rng() % 3) {
+        case 0:
+          bad[at] = static_cast<char>(rng());
+          break;
+        case 1:
+          bad.insert(bad.begin() + at, static_cast<char>(rng()));
+          break;
+        default:
+          bad.erase(at, 1 + rng() % 4);
+          break;
+      }
+      if (bad.empty()) bad.push_back('x');
+    }
+    if (bad == bytes) continue;
+    EXPECT_FALSE(Verify(bad).ok()) << i;
+  }
+  for (int i = 0; i < 500; ++i) {
+    std::string junk(rng() % 2000, '\0');
+    for (char& c : junk) c = static_cast<char>(rng());
+    EXPECT_FALSE(Verify(junk).ok());
   }
 }
 

@@ -46,6 +46,10 @@
 
 namespace hoop::session {
 
+// The largest record a reader accepts; a larger length prefix is damage.
+// The recorder refuses to write anything larger (the session then ends).
+inline constexpr uint64_t kMaxRecordBytes = 64ull << 20;
+
 struct StoredRecord {
   std::string file;
   uint64_t offset = 0;  // of the length prefix in `file`
