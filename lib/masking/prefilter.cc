@@ -237,10 +237,19 @@ __attribute__((target("avx2"))) BlockMasks ComputeBlockAvx2(
   return m;
 }
 
-using ComputeBlockFn = BlockMasks (*)(const unsigned char*, std::size_t);
-const ComputeBlockFn ComputeBlock = __builtin_cpu_supports("avx2")
-                                        ? ComputeBlockAvx2
-                                        : ComputeBlockSse2;
+bool HasAvx2() {
+  // A function-local static: masking may run from other static
+  // initializers, before this file's globals would be set up.
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") != 0;
+  }();
+  return has;
+}
+
+inline BlockMasks ComputeBlock(const unsigned char* p, std::size_t avail) {
+  return HasAvx2() ? ComputeBlockAvx2(p, avail) : ComputeBlockSse2(p, avail);
+}
 #endif
 
 class Scanner {
@@ -875,7 +884,7 @@ class Scanner {
 
 bool BlockKernelsAgree(std::string_view text) {
 #if defined(__SSE2__)
-  if (!__builtin_cpu_supports("avx2")) return true;
+  if (!HasAvx2()) return true;
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   for (std::size_t b = 0; b < text.size(); ++b) {
     BlockMasks x = ComputeBlockSse2(p + b, text.size() - b);

@@ -29,6 +29,24 @@ std::unique_ptr<Masker> Make(const v1::Profile& p, MaskerOptions o = {}) {
   return m.ok() ? std::move(m).value() : nullptr;
 }
 
+// Masking must work from another translation unit's static initializer
+// (before lib/masking's own globals, if it had any, would be set up).
+const std::string kMaskedAtStaticInit = [] {
+  auto m = Masker::Default();
+  Arena arena;
+  return std::string(m->MaskCell(
+      ColumnPlan(),
+      "a value longer than sixty-four bytes, so the block path runs: "
+      "ana@example.com",
+      &arena, nullptr));
+}();
+
+TEST(MaskerTest, WorksFromStaticInitializers) {
+  EXPECT_EQ(kMaskedAtStaticInit,
+            "a value longer than sixty-four bytes, so the block path runs: "
+            "[EMAIL]");
+}
+
 TEST(MaskerTest, ReturnsTheInputViewWhenNothingMatches) {
   auto m = Masker::Default();
   Arena arena;
