@@ -419,6 +419,37 @@ TEST(PostgresCodec, FramesStayValidUntilTheNextFeed) {
   EXPECT_EQ(frames[1].bytes, std::string_view(rows).substr(row, row));
 }
 
+TEST(PostgresCodec, EveryFrameOfACycleStaysValidUntilTheNextFeed) {
+  // Small frames (which a std::string would keep inline) reassembled across
+  // chunk boundaries, held as views for the whole Feed cycle.
+  std::string stream;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 40; ++i) {
+    const std::string f = i % 3 == 0   ? Encode(ReadyForQuery{'I'})
+                          : i % 3 == 1 ? Encode(CommandComplete{"SELECT " + std::to_string(i)})
+                                       : Encode(DataRow{{std::string_view("x")}});
+    expected.push_back(f);
+    stream += f;
+  }
+  for (std::size_t chunk = 1; chunk <= 40; ++chunk) {
+    SCOPED_TRACE(chunk);
+    Decoder dec({.start = DecoderOptions::Start::kNormal});
+    std::size_t next = 0;
+    for (std::size_t at = 0; at < stream.size(); at += chunk) {
+      const std::string piece = stream.substr(at, chunk);  // dies after the cycle
+      dec.Feed(Direction::kServerToClient, piece);
+      std::vector<Frame> cycle;
+      Frame f;
+      while (dec.Next(Direction::kServerToClient, &f) == DecodeResult::kFrame) cycle.push_back(f);
+      for (const Frame& held : cycle) {
+        ASSERT_LT(next, expected.size());
+        EXPECT_EQ(held.bytes, expected[next++]);
+      }
+    }
+    EXPECT_EQ(next, expected.size());
+  }
+}
+
 TEST(PostgresCodec, FeedBeforeDrainingIsAnError) {
   const std::string q = Encode(Query{"a"}) + Encode(Query{"b"});
   Decoder dec({.start = DecoderOptions::Start::kNormal});

@@ -673,7 +673,8 @@ enum class DecodeResult : std::uint8_t {
 // Decodes both directions of one connection.
 //
 // Thread-compatible: one connection's decoder is used by one thread at a time.
-// Not copyable (its frames point into its own buffers); movable.
+// Not copyable (its frames point into its own buffers); movable, which
+// keeps the frames of the current cycle valid.
 // Memory: a decoder keeps at most one incomplete message per direction
 // (bounded by the limits), grown only as its bytes arrive.
 class Decoder {
@@ -729,11 +730,14 @@ class Decoder {
   };
 
   struct Side {
-    std::string buffer;                // unconsumed bytes that had to be copied
-    std::size_t pos = 0;               // consumed prefix of buffer
-    bool buffer_views = false;         // frames since the last Feed view buffer
-    std::vector<std::string> retired;  // old buffers that frames still view
-    std::string spare;                 // a retired buffer's memory, for reuse
+    // std::vector, not std::string: moving a vector keeps its bytes where
+    // they are (a short string's would move), so retired buffers keep the
+    // frames that view them valid.
+    std::vector<char> buffer;                // unconsumed bytes that had to be copied
+    std::size_t pos = 0;                     // consumed prefix of buffer
+    bool buffer_views = false;               // frames since the last Feed view buffer
+    std::vector<std::vector<char>> retired;  // old buffers that frames still view
+    std::vector<char> spare;                 // a retired buffer's memory, for reuse
     std::string_view input;            // the rest of the caller's chunk
     std::uint64_t consumed = 0;        // stream offset of the next frame
     Phase phase = Phase::kStartup;

@@ -149,7 +149,7 @@ void Decoder::Feed(Direction dir, std::string_view chunk) {
     s.retired.clear();
   }
   if (s.pos > 0) {
-    s.buffer.erase(0, s.pos);
+    s.buffer.erase(s.buffer.begin(), s.buffer.begin() + static_cast<std::ptrdiff_t>(s.pos));
     s.pos = 0;
   }
   s.buffer_views = false;
@@ -160,18 +160,18 @@ void Decoder::Append(Side& s, std::string_view bytes) {
   if (s.buffer_views) {
     // Frames from this cycle view the buffer; appending could move it. Keep
     // it alive until the next Feed and carry the unconsumed rest over.
-    std::string fresh = std::move(s.spare);
-    fresh.assign(s.buffer, s.pos, std::string::npos);
+    std::vector<char> fresh = std::move(s.spare);
+    fresh.assign(s.buffer.begin() + static_cast<std::ptrdiff_t>(s.pos), s.buffer.end());
     s.retired.push_back(std::move(s.buffer));
     s.buffer = std::move(fresh);
-    s.spare = std::string();
+    s.spare = std::vector<char>();
     s.pos = 0;
     s.buffer_views = false;
   } else if (s.pos == s.buffer.size()) {
     s.buffer.clear();
     s.pos = 0;
   }
-  s.buffer.append(bytes.data(), bytes.size());
+  s.buffer.insert(s.buffer.end(), bytes.begin(), bytes.end());
 }
 
 DecodeResult Decoder::Fail(Direction dir, absl::StatusCode code, std::uint64_t offset,
