@@ -332,6 +332,12 @@ class Scanner {
       const int digits = count(d);
       if (!numeric && Want(Kind::kCard) && digits >= 13) {
         std::uint64_t g = d | ((sp | da) & (d << 1) & (d >> 1));
+        // 13 digits need a run of at least 13 bits: most values stop here.
+        std::uint64_t r = g & (g >> 1);
+        r &= r >> 2;
+        r &= r >> 4;
+        r &= r >> 5;
+        if (r == 0) g = 0;
         while (g != 0 && !numeric) {
           int s = __builtin_ctzll(g);
           std::uint64_t run = g >> s;
