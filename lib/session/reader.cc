@@ -161,11 +161,19 @@ SessionReport VerifyStreams(
     return rep.records[i].record.prev_hash() ==
            (i == 0 ? zeros : hashes[i - 1]);
   };
+  auto find_key = [&](const std::string& key_id) -> const VerifyingKey* {
+    if (options.key != nullptr && options.key->key_id() == key_id) {
+      return options.key;
+    }
+    for (const VerifyingKey& k : options.older_keys) {
+      if (k.key_id() == key_id) return &k;
+    }
+    return nullptr;
+  };
   auto signature_ok = [&](const StoredRecord& r) {
-    return options.key != nullptr &&
-           r.record.checkpoint().key_id() == options.key->key_id() &&
-           options.key->Verify(CheckpointMessage(r.record),
-                               r.record.checkpoint().signature());
+    const VerifyingKey* k = find_key(r.record.checkpoint().key_id());
+    return k != nullptr && k->Verify(CheckpointMessage(r.record),
+                                     r.record.checkpoint().signature());
   };
 
   std::optional<Fault> tamper;
@@ -220,10 +228,10 @@ SessionReport VerifyStreams(
         rep.complete = true;
     } else if (rec.has_checkpoint()) {
       const v1::Checkpoint& c = rec.checkpoint();
-      if (c.key_id() != options.key->key_id()) {
+      if (find_key(c.key_id()) == nullptr) {
         tamper =
             MakeFault(Fault::Kind::kUnknownKey, r,
-                      "checkpoint signed by a key other than the one given");
+                      "checkpoint signed by a key other than the ones given");
         break;
       }
       if (c.records() != rec.seq() || !signature_ok(r)) {

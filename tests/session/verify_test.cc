@@ -106,6 +106,10 @@ TEST_F(VerifyTest, WrongKeyIsAFault) {
   SessionReport r = VerifyStreams({{"s", bytes}}, o);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.faults[0].kind, Fault::Kind::kUnknownKey);
+  // The key that signed, given as a key rotated out, verifies.
+  o.older_keys.push_back(verifying_);
+  r = VerifyStreams({{"s", bytes}}, o);
+  EXPECT_TRUE(r.ok()) << r.faults[0].ToString();
 }
 
 // Every byte, two ways (one bit, all bits): verification fails and the

@@ -5,7 +5,7 @@
 // hoopctl sample-records DIR [--now 2026-11-20]
 //     writes a generated, signed set of sessions and a credential inventory,
 //     and prints the public key (also saved as DIR/public_key.pem).
-// hoopctl verify PATH... --key PUBLIC_KEY [--json]
+// hoopctl verify PATH... --key PUBLIC_KEY [--key OLDER_KEY]... [--json]
 //     checks the hash chains and checkpoint signatures; exits 2 on any fault.
 // hoopctl sessions PATH... [--key PUBLIC_KEY] [--json]
 //     one line per session: who, resource, credential, start, duration,
@@ -83,11 +83,14 @@ struct Loaded {
   std::vector<hs::SessionReport> sessions;
 };
 
-int Load(const std::vector<std::string>& paths, const std::string& key_path,
-         Loaded& out) {
-  google::protobuf::SetLogHandler(
-      nullptr);  // damaged records are reported as faults
-  if (!key_path.empty()) {
+// The first key verifies; the others are keys rotated out (older records).
+int Load(const std::vector<std::string>& paths,
+         const std::vector<std::string>& key_paths, Loaded& out) {
+  // Damaged records are reported as faults, not as protobuf log lines.
+  google::protobuf::SetLogHandler(nullptr);
+  hs::VerifyOptions vo;
+  for (const std::string& key_path : key_paths) {
+    if (key_path.empty()) continue;
     std::string pem;
     if (!ReadFile(key_path, pem)) {
       std::cerr << "hoopctl: cannot read " << key_path << "\n";
@@ -98,9 +101,12 @@ int Load(const std::vector<std::string>& paths, const std::string& key_path,
       std::cerr << "hoopctl: " << key_path << ": " << Msg(k.status()) << "\n";
       return 1;
     }
-    out.key = *k;
+    if (!out.key) {
+      out.key = *k;
+    } else {
+      vo.older_keys.push_back(*k);
+    }
   }
-  hs::VerifyOptions vo;
   vo.key = out.key ? &*out.key : nullptr;
   auto sessions = hs::ReadSessions(paths, vo);
   if (!sessions.ok()) {
@@ -152,8 +158,8 @@ int SampleRecords(const std::string& dir, const std::string& now_text) {
 
 // --- verify ---------------------------------------------------------------
 
-int Verify(const std::vector<std::string>& paths, const std::string& key_path,
-           bool json) {
+int Verify(const std::vector<std::string>& paths,
+           const std::vector<std::string>& key_path, bool json) {
   Loaded l;
   if (int rc = Load(paths, key_path, l); rc != 0) return rc;
   bool all_ok = !l.sessions.empty();
@@ -208,7 +214,7 @@ int Verify(const std::vector<std::string>& paths, const std::string& key_path,
 int Sessions(const std::vector<std::string>& paths, const std::string& key_path,
              bool json) {
   Loaded l;
-  if (int rc = Load(paths, key_path, l); rc != 0) return rc;
+  if (int rc = Load(paths, {key_path}, l); rc != 0) return rc;
   std::vector<hs::SessionSummary> sums;
   for (const hs::SessionReport& s : l.sessions)
     sums.push_back(hs::Summarize(s));
@@ -301,7 +307,7 @@ int Review(const ReviewArgs& a) {
     o.inventory = &*inv;
   }
   Loaded l;
-  if (int rc = Load(a.paths, a.key, l); rc != 0) return rc;
+  if (int rc = Load(a.paths, {a.key}, l); rc != 0) return rc;
   hs::Review rv = hs::BuildReview(l.sessions, o);
   std::string text = a.format == "json"   ? hs::ReviewJson(rv)
                      : a.format == "html" ? hs::ReviewHtml(rv)
@@ -373,7 +379,7 @@ void PrintTable(const session::v1::Result& r) {
 int Replay(const std::string& path, double speed, bool no_delay,
            const std::string& key_path) {
   Loaded l;
-  if (int rc = Load({path}, key_path, l); rc != 0) return rc;
+  if (int rc = Load({path}, {key_path}, l); rc != 0) return rc;
   if (l.sessions.empty()) {
     std::cerr << "hoopctl: no records in " << path << "\n";
     return 1;
@@ -511,11 +517,14 @@ void RegisterRecords(CLI::App& app) {
                                     "Check record hash chains and checkpoint "
                                     "signatures (exit 2 on any fault)");
   auto vpaths = std::make_shared<std::vector<std::string>>();
-  auto vkey = std::make_shared<std::string>();
+  auto vkey = std::make_shared<std::vector<std::string>>();
   auto vjson = std::make_shared<bool>(false);
   verify->add_option("PATH", *vpaths, "Record files or directories")
       ->required();
-  verify->add_option("--key", *vkey, "Ed25519 public key (PEM)")->required();
+  verify
+      ->add_option("--key", *vkey,
+                   "Ed25519 public key (PEM); repeat for keys rotated out")
+      ->required();
   verify->add_flag("--json", *vjson, "JSON output");
   verify->callback([vpaths, vkey, vjson] {
     if (int rc = Verify(*vpaths, *vkey, *vjson); rc != 0)

@@ -93,7 +93,9 @@ StreamRead ReadStream(std::string_view bytes, const std::string& file_name);
 
 struct VerifyOptions {
   const VerifyingKey* key = nullptr;  // null: signatures are not checked
-  bool require_final = true;          // a missing final checkpoint is a fault
+  // Keys rotated out: checkpoints signed by them verify too (REQUIRES key).
+  std::vector<VerifyingKey> older_keys;
+  bool require_final = true;  // a missing final checkpoint is a fault
 };
 
 struct SessionReport {
