@@ -383,3 +383,38 @@ TEST(FileSinkTest, RotatesBySizeAndTheChainRunsAcrossFiles) {
 
 }  // namespace
 }  // namespace hoop::session
+
+namespace hoop::session {
+namespace {
+
+TEST(FileSinkTest, RotatesByAge) {
+  std::string dir = ::testing::TempDir() + "/hoop_rotate_age";
+  std::filesystem::remove_all(dir);
+  FileSink::Options fo;
+  fo.dir = dir;
+  fo.rotate_seconds = 1;
+  auto sink = *FileSink::Create(fo);
+  FileSink* raw = sink.get();
+  SigningKey key = *SigningKey::Generate();
+  RecorderOptions o;
+  o.session_id = "age";
+  o.signing_key = key;
+  o.queue_capacity = 0;
+  auto rec = *Recorder::Create(o, std::move(sink));
+  ASSERT_TRUE(rec->Start(Start()).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_TRUE(rec->Command(Cmd(1, "SELECT 1")).ok());
+  ASSERT_TRUE(rec->Close().ok());
+  ASSERT_EQ(raw->files().size(), 2u);
+  EXPECT_THAT(raw->files()[1], HasSubstr("age.000000000001.hooprec"));
+  VerifyingKey v = *VerifyingKey::FromPem(key.PublicKeyPem());
+  VerifyOptions vo;
+  vo.key = &v;
+  auto sessions = ReadSessions({dir}, vo);
+  ASSERT_TRUE(sessions.ok());
+  ASSERT_EQ(sessions->size(), 1u);
+  EXPECT_TRUE((*sessions)[0].ok());
+}
+
+}  // namespace
+}  // namespace hoop::session
