@@ -20,7 +20,7 @@
 //
 //   detector        example                          checked by
 //   EMAIL           ana@example.com                  not the user:pass@host of a URL
-//   PAYMENT_CARD    4111 1111 1111 1111              13-19 digits, Luhn, leading 2-6
+//   PAYMENT_CARD    4111 1111 1111 1111              Luhn, issuer prefix and length
 //   US_SSN          123-45-6789                      area/group/serial validity
 //   PHONE           +1 (555) 123-4567, +4420794...   E.164 and North American shapes
 //   IPV4            192.168.10.7                     octets <= 255, not inside a.b.c.d.e
@@ -36,6 +36,15 @@
 //   URL_PASSWORD    postgres://user:SECRET@host      only the password
 //   custom          any RE2 pattern (optionally one capture group), an optional
 //                   validator (Luhn, mod-97, SSN), and a deny-list of literals
+//
+// How each is masked (a method per detector, from the profile):
+//
+//   REDACT       "[EMAIL]" (or the profile's token)
+//   PARTIAL      "***************1111" (keep_first / keep_last characters;
+//                a value no longer than what is kept is masked whole)
+//   SAME_LENGTH  one '*' per UTF-8 character: "Zoë" -> "***"
+//   HASH         "[EMAIL:3f2a9c1b5e7d0a42]": HMAC-SHA256 under the profile's
+//                key, so equal values map to equal pseudonyms (joins work)
 //
 // Matching is precise, not just fast: every detector is an RE2 pattern plus
 // a validator, and the built-in prefilters (cheap scans for '@', digit runs,
