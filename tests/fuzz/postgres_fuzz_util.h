@@ -3,7 +3,8 @@
 // Shared by the PostgreSQL fuzz targets: decode a stream of one direction
 // from a chosen starting state, whole and in chunks, and check the oracles:
 //  - no crash, no over-read (ASan), no unbounded allocation;
-//  - every frame the decoder yields parses, and re-encodes to its own bytes;
+//  - every frame the decoder yields parses, and re-encodes to its own bytes,
+//    still so when held until the next Feed (the frames' promised lifetime);
 //  - chunking changes nothing: the same frames, the same final status.
 //
 // Input layout: [mode][chunk][stream bytes...]
@@ -50,10 +51,11 @@ inline Result Run(int mode, std::string_view stream, std::size_t chunk) {
   }
   Result r;
   std::size_t at = 0;
-  for (;;) {
-    Frame f;
-    const DecodeResult d = dec.Next(dir, &f);
-    if (d == DecodeResult::kFrame) {
+  // Frames are held as views until the next Feed (their promised lifetime)
+  // and only then checked and copied.
+  std::vector<Frame> cycle;
+  auto flush = [&r, &cycle] {
+    for (const Frame& f : cycle) {
       absl::StatusOr<Message> m = ParseMessage(f);
       Check(m.ok());
       Check(Encode(*m) == f.bytes);
@@ -63,8 +65,17 @@ inline Result Run(int mode, std::string_view stream, std::size_t chunk) {
         (void)cells;
       }
       r.frames.emplace_back(f.bytes);
+    }
+    cycle.clear();
+  };
+  for (;;) {
+    Frame f;
+    const DecodeResult d = dec.Next(dir, &f);
+    if (d == DecodeResult::kFrame) {
+      cycle.push_back(f);
       continue;
     }
+    flush();
     if (d == DecodeResult::kNeedMore && at < stream.size()) {
       const std::size_t n = chunk == 0 ? stream.size() - at : std::min(chunk, stream.size() - at);
       dec.Feed(dir, stream.substr(at, n));
