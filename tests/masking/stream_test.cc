@@ -111,6 +111,34 @@ TEST(StreamMaskerTest, DefaultProfileEverySplit) {
   EXPECT_EQ(Chunked(*m, in, cuts), want);
 }
 
+// Random texts from fragments on every detector's edge, cut at random.
+TEST(StreamMaskerTest, RandomFragmentsRandomCuts) {
+  const std::vector<std::string> frags = {
+      " ", "\n", "-", ".", ":", "::", "@", "_", "(", ")", "+", "/", "://", "\"",
+      "=", "1", "12", "123", "4111", "0000", "255", "10.0.0.1", "fe80", "db8",
+      "a", "Z", "DE89", "GB82", "WEST", "AKIA", "IOSFODNN7EXAMPLE", "ghp_",
+      "16C7e42F292c6912E7710c838347Ae178B4a", "xoxb-", "1234567890-abcdefghij",
+      "sk_live_", "4eC39HqLyjWDarjtT1zdp7dc", "eyJ", "eyJhbGciOi", "-----BEGIN ",
+      "RSA ", "PRIVATE KEY-----", "-----END ", "MIIBOgIBAAJ", "x@y.io", "ana",
+      "example.com", "postgres", "user:pw@h", "aws_secret_access_key",
+      "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "123-45-6789",
+      "(555) 123-4567", "+1", "+44 20", "4111 1111 1111 1111", "key", "ü"};
+  auto m = Masker::Default();
+  std::mt19937 rng(2024);
+  for (int n = 0; n < 20000; ++n) {
+    std::string in;
+    int parts = 1 + static_cast<int>(rng() % 40);
+    for (int k = 0; k < parts; ++k) in += frags[rng() % frags.size()];
+    std::vector<std::size_t> cuts;
+    for (std::size_t p = 0;;) {
+      p += 1 + rng() % 12;
+      if (p >= in.size()) break;
+      cuts.push_back(p);
+    }
+    ASSERT_EQ(Chunked(*m, in, cuts), Whole(*m, in)) << "case " << n << ": " << in;
+  }
+}
+
 TEST(StreamMaskerTest, ForwardsSettledOutputAtOnce) {
   auto m = Masker::Default();
   StreamMasker sm(*m);
