@@ -12,7 +12,8 @@
 //                               data path pays while the writer thread
 //                               serializes, hashes and writes (kBlock, so the
 //                               sustained rate is the writer's)
-//   BM_Serialize, BM_Sha256     the two parts of a record's cost
+//   BM_BuildCommand             building that v1::Command alone
+//   BM_Serialize, BM_Sha256     the other two parts of a record's cost
 //   BM_SignCheckpoint           one Ed25519 checkpoint signature
 //   BM_File/<policy>            a Command + Result stream written by FileSink
 //                               on the caller's thread under each policy:
@@ -149,6 +150,13 @@ void BM_RecordCommand(benchmark::State& state) {
   state.SetLabel(queued ? "queued (caller cost)" : "sync (whole cost)");
 }
 BENCHMARK(BM_RecordCommand)->Arg(0)->Arg(1)->ArgName("queued")->UseRealTime();
+
+void BM_BuildCommand(benchmark::State& state) {
+  uint64_t id = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(MakeCommand(++id, kQuery));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BuildCommand);
 
 void BM_Serialize(benchmark::State& state) {
   v1::Record r;

@@ -141,8 +141,11 @@ absl::Status Recorder::Append(v1::Record record) {
   queue_.push_back(std::move(record));
   ++appended_;
   if (queue_.size() > stats_.max_queue) stats_.max_queue = queue_.size();
+  // The writer sleeps only on an empty queue: wake it for the first record
+  // only, so a busy data path makes no futex call per event.
+  const bool wake = queue_.size() == 1;
   l.unlock();
-  not_empty_.notify_one();
+  if (wake) not_empty_.notify_one();
   return absl::OkStatus();
 }
 
