@@ -295,12 +295,6 @@ bool ClauseWord(std::string_view upper) {
   return false;
 }
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return out;
-}
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out)
@@ -325,11 +319,18 @@ class Classifier {
         pg_(d == SqlDialect::kPostgres),
         dialect_(d),
         out_(out) {
-    upper_.reserve(n_);
+    // Upper-cased words, in one buffer for the statement (one allocation,
+    // not one per token).
+    upper_begin_.reserve(n_);
     for (const Token& tk : t_) {
-      upper_.push_back(tk.kind == TokKind::kWord ? Upper(Text(tk))
-                                                 : std::string());
+      upper_begin_.push_back(static_cast<uint32_t>(upper_text_.size()));
+      if (tk.kind == TokKind::kWord) {
+        for (char c : Text(tk)) {
+          upper_text_.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+        }
+      }
     }
+    upper_begin_.push_back(static_cast<uint32_t>(upper_text_.size()));
     call_paren_.assign(1, false);
     // Matching parentheses, once, so that no lookup rescans the statement
     // (a hostile "f(f(f(..." must stay linear).
@@ -360,11 +361,13 @@ class Classifier {
   }
   bool Is(size_t i, TokKind k) const { return i < n_ && t_[i].kind == k; }
   bool W(size_t i, std::string_view upper) const {
-    return i < n_ && t_[i].kind == TokKind::kWord && upper_[i] == upper;
+    return i < n_ && t_[i].kind == TokKind::kWord && U(i) == upper;
   }
-  const std::string& U(size_t i) const {
-    static const std::string kEmpty;
-    return i < n_ ? upper_[i] : kEmpty;
+  // The upper-cased text of word i; empty for other tokens.
+  std::string_view U(size_t i) const {
+    if (i >= n_) return std::string_view();
+    return std::string_view(upper_text_).substr(upper_begin_[i],
+                                                upper_begin_[i + 1] - upper_begin_[i]);
   }
   bool IsName(size_t i) const {
     return Is(i, TokKind::kWord) || Is(i, TokKind::kQuotedIdent);
@@ -464,7 +467,7 @@ class Classifier {
       Eff(Effect::kUnknown);
       return SqlKind::kUnknown;
     }
-    const std::string& w = U(i);
+    const std::string_view w = U(i);
     if (i > b) {
       if (w == "SELECT" || w == "VALUES" || w == "TABLE" || w == "WITH") {
         Query(b, e, i);
@@ -676,7 +679,7 @@ class Classifier {
       Eff(Effect::kUnknown);
       return SqlKind::kUnknown;
     }
-    const std::string& w = U(m);
+    const std::string_view w = U(m);
     if (w == "SELECT" || w == "VALUES" || w == "TABLE") {
       if (w == "TABLE") {
         std::string name;
@@ -719,7 +722,7 @@ class Classifier {
         Call(i);
       }
       if (tk.kind != TokKind::kWord) continue;
-      const std::string& w = upper_[i];
+      const std::string_view w = U(i);
       const bool stmt_start = i == main || (i > b && Is(i - 1, TokKind::kLParen));
       if (stmt_start && !Is(i + 1, TokKind::kLParen) &&
           (w == "INSERT" || w == "UPDATE" || w == "DELETE" ||
@@ -791,7 +794,7 @@ class Classifier {
   void Dml(size_t i, size_t e, bool nested) {
     Eff(Effect::kWrite);
     if (nested) Flag(SqlFlag::kWritableCte);
-    const std::string& w = upper_[i];
+    const std::string_view w = U(i);
     const uint16_t d = t_[i].depth;
     // A nested DML ends at its ')'; a top-level one at the statement's end.
     size_t end = nested && i > 0 ? std::min(Close(i - 1), e) : e;
@@ -1200,7 +1203,7 @@ class Classifier {
 
   // CREATE / ALTER / DROP.
   SqlKind Ddl(size_t i, size_t e) {
-    const std::string verb = U(i);
+    const std::string_view verb = U(i);
     size_t j = i + 1;
     j = SkipWords(j, {"OR", "REPLACE", "TEMP", "TEMPORARY", "UNLOGGED",
                       "GLOBAL", "LOCAL", "TRUSTED", "PROCEDURAL", "UNIQUE",
@@ -1217,7 +1220,7 @@ class Classifier {
         if (Is(j, TokKind::kQuotedIdent) || Is(j, TokKind::kString)) ++j;
       }
     }
-    const std::string& obj = U(j);
+    const std::string_view obj = U(j);
     if (verb == "DROP") Flag(SqlFlag::kDrop);
     if (verb == "DROP" && FindAt(i, e, t_[i].depth, "CASCADE") != kNone)
       Flag(SqlFlag::kCascade);
@@ -1300,7 +1303,8 @@ class Classifier {
   bool pg_;
   SqlDialect dialect_;
   SqlStatement* out_;
-  std::vector<std::string> upper_;
+  std::string upper_text_;
+  std::vector<uint32_t> upper_begin_;
   std::vector<std::string> ctes_;
   std::vector<bool> call_paren_;
   std::vector<size_t> close_;
