@@ -90,6 +90,13 @@ int64_t Recorder::Now() const {
 
 absl::Status Recorder::Append(v1::Record record) {
   if (record.time_ns() == 0) record.set_time_ns(Now());
+  if (record.has_result() && record.result().sample_rows_size() >
+                                 static_cast<int>(options_.max_sample_rows)) {
+    v1::Result* r = record.mutable_result();
+    const int cap = static_cast<int>(options_.max_sample_rows);
+    r->mutable_sample_rows()->DeleteSubrange(cap, r->sample_rows_size() - cap);
+    r->set_sample_truncated(true);
+  }
   if (options_.queue_capacity == 0) {
     std::lock_guard<std::mutex> w(write_mu_);
     {

@@ -326,6 +326,27 @@ TEST(RecorderTest, RecordLargerThanTheReaderAcceptsFailsTheSession) {
   EXPECT_TRUE(f.sink->records().empty());
 }
 
+TEST(RecorderTest, ResultSampleIsCapped) {
+  Fixture f;
+  RecorderOptions o;
+  o.queue_capacity = 0;
+  o.max_sample_rows = 3;
+  auto rec = f.Make(o);
+  v1::Result r;
+  r.set_rows(10);
+  for (int i = 0; i < 10; ++i) r.add_sample_rows()->add_cells("[EMAIL]");
+  ASSERT_TRUE(rec->Result(r).ok());
+  v1::Result small;
+  small.add_sample_rows()->add_cells("1");
+  ASSERT_TRUE(rec->Result(small).ok());
+  std::vector<v1::Record> rs = f.sink->records();
+  ASSERT_EQ(rs.size(), 2u);
+  EXPECT_EQ(rs[0].result().sample_rows_size(), 3);
+  EXPECT_TRUE(rs[0].result().sample_truncated());
+  EXPECT_EQ(rs[0].result().rows(), 10u);
+  EXPECT_FALSE(rs[1].result().sample_truncated());
+}
+
 TEST(RecorderTest, AppendAfterCloseFails) {
   Fixture f;
   auto rec = f.Make(RecorderOptions());

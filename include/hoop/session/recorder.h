@@ -53,6 +53,8 @@
 //   signing_key        none          no key: no checkpoints (chain only)
 //   checkpoint_every   1000          records between checkpoints
 //   clock              system time   ns since the Unix epoch (tests pin it)
+//   max_sample_rows    50            Result.sample_rows beyond this are cut
+//                                    and sample_truncated is set
 //
 // Thread-safety: Append and the event helpers may be called from several
 // threads (they serialize); records keep the order of Append calls. Close
@@ -92,6 +94,7 @@ struct RecorderOptions {
   std::optional<SigningKey> signing_key;
   uint32_t checkpoint_every = 1000;
   std::function<int64_t()> clock;
+  uint32_t max_sample_rows = 50;
 };
 
 struct RecorderStats {
