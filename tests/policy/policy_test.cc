@@ -299,6 +299,9 @@ TEST(PolicyLoadTest, ErrorsNameFileLineAndField) {
        "rules[0]: a rule has at most one of"},
       {"version: hoop.policy/v1\nrules: [\n", "p.yaml:3:1:"},
       {"version: hoop.policy/v1\nrules:\n  - id: a\n    verdict: allow\n"
+       "    verdict: deny\n",
+       "p.yaml:5:5: rules[0].verdict: given twice"},
+      {"version: hoop.policy/v1\nrules:\n  - id: a\n    verdict: allow\n"
        "    review: {approvals: many}\n",
        "rules[0].review.approvals: expected an integer"},
   };

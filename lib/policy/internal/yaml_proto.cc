@@ -2,10 +2,12 @@
 
 #include "policy/internal/yaml_proto.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
@@ -55,6 +57,7 @@ class Converter {
     if (node.IsNull()) return absl::OkStatus();
     if (!node.IsMap()) return Error(node, path, "expected a mapping");
     const Descriptor* d = msg->GetDescriptor();
+    std::vector<const FieldDescriptor*> seen;
     for (const auto& kv : node) {
       // Copies: yaml-cpp's iterator yields a temporary pair of handles.
       const YAML::Node key = kv.first;
@@ -77,6 +80,10 @@ class Converter {
                      absl::StrCat("unknown field \"", name, "\" (", d->name(),
                                   " has: ", known, ")"));
       }
+      if (std::find(seen.begin(), seen.end(), f) != seen.end()) {
+        return Error(key, fpath, "given twice");
+      }
+      seen.push_back(f);
       Remember(value, fpath);
       absl::Status s = Field(value, fpath, msg, f);
       if (!s.ok()) return s;
