@@ -34,6 +34,13 @@
 // the kind of >= 99.5% of statements and calls no write or DDL a read (see
 // tests/policy/sql_corpus_test.cc).
 //
+// Known limits (what the text alone cannot show): a view, rule or trigger
+// that writes; a user-defined operator whose function writes; a built-in
+// name shadowed by a function earlier on search_path than pg_catalog (the
+// classifier assumes pg_catalog is searched first, as it is unless a session
+// lists it later); MySQL stored functions (always unknown). Policies that
+// care can deny SET of search_path (flag "setting", SqlStatement::setting).
+//
 // Thread safety: ClassifySql() is a pure function; call it from any thread.
 
 #ifndef HOOP_POLICY_SQL_H_
