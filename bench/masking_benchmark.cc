@@ -37,7 +37,8 @@ std::size_t CorpusBytes() {
 }
 
 const bench::Corpus& Cells() {
-  static const bench::Corpus* c = new bench::Corpus(bench::MakeCells(CorpusBytes()));
+  static const bench::Corpus* c =
+      new bench::Corpus(bench::MakeCells(CorpusBytes()));
   return *c;
 }
 const bench::Corpus& Documents() {
@@ -96,13 +97,15 @@ void Naive(benchmark::State& state, const bench::Corpus& c) {
     for (std::size_t i = 0; i < c.size(); ++i) {
       s.assign(c.item(i));
       for (std::size_t k = 0; k < res.size(); ++k) {
-        replaced += static_cast<std::size_t>(RE2::GlobalReplace(&s, *res[k], tokens[k]));
+        replaced += static_cast<std::size_t>(
+            RE2::GlobalReplace(&s, *res[k], tokens[k]));
       }
       benchmark::DoNotOptimize(s.data());
     }
   }
   Report(state, c);
-  state.counters["replaced"] = static_cast<double>(replaced / state.iterations());
+  state.counters["replaced"] =
+      static_cast<double>(replaced / state.iterations());
 }
 
 void MaskItems(benchmark::State& state, const bench::Corpus& c) {
@@ -169,14 +172,37 @@ const bool kWarm = [] {
 }();
 
 BENCHMARK(BM_Memcpy_Cells)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_Naive_Cells)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
-BENCHMARK(BM_Masker_Cells)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
-BENCHMARK(BM_Masker_Cells_2Threads)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2)->Threads(2);
+BENCHMARK(BM_Naive_Cells)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
+BENCHMARK(BM_Masker_Cells)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2);
+BENCHMARK(BM_Masker_Cells_2Threads)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2)
+    ->Threads(2);
 BENCHMARK(BM_Memcpy_Documents)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_Naive_Documents)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
-BENCHMARK(BM_Masker_Documents)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
-BENCHMARK(BM_Masker_Documents_2Threads)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2)->Threads(2);
-BENCHMARK(BM_MaskerStream_Documents)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
+BENCHMARK(BM_Naive_Documents)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
+BENCHMARK(BM_Masker_Documents)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2);
+BENCHMARK(BM_Masker_Documents_2Threads)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2)
+    ->Threads(2);
+BENCHMARK(BM_MaskerStream_Documents)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2);
 
 }  // namespace
 }  // namespace hoop::masking

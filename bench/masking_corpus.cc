@@ -40,19 +40,20 @@ const char* const kWords[] = {
     "in",      "region",  "north",    "south",   "east",     "west",
     "product", "catalog", "item",     "stock",   "level",    "low",
     "reorder", "placed",  "supplier", "confirm", "quantity", "price"};
-const char* const kFirst[] = {"Ana",   "John",  "Li",     "Maria", "Ahmed",
-                              "Sofia", "Pedro", "Yuki",   "Emma",  "Noah",
-                              "Olga",  "Ravi",  "Chen",   "Lucas", "Zoë",
+const char* const kFirst[] = {"Ana",   "John",  "Li",     "Maria",  "Ahmed",
+                              "Sofia", "Pedro", "Yuki",   "Emma",   "Noah",
+                              "Olga",  "Ravi",  "Chen",   "Lucas",  "Zoë",
                               "José",  "Amara", "Mateus", "Ingrid", "Omar"};
-const char* const kLast[] = {"Lima",   "Doe",   "Wei",    "Silva",  "Khan",
-                             "Rossi",  "Costa", "Tanaka", "Müller", "Smith",
-                             "Ivanova", "Patel", "Zhang", "Martin", "García",
-                             "Okafor", "Berg",  "Haddad", "Novak",  "Kim"};
+const char* const kLast[] = {"Lima",    "Doe",   "Wei",    "Silva",  "Khan",
+                             "Rossi",   "Costa", "Tanaka", "Müller", "Smith",
+                             "Ivanova", "Patel", "Zhang",  "Martin", "García",
+                             "Okafor",  "Berg",  "Haddad", "Novak",  "Kim"};
 const char* const kDomains[] = {"example.com", "mail.example.org",
                                 "corp.example.co.uk", "example.com.br",
                                 "example.io"};
-const char* const kStatus[] = {"active", "pending", "closed", "t", "f",
-                               "shipped", "NULL", "", "refunded", "draft"};
+const char* const kStatus[] = {"active",   "pending", "closed", "t",
+                               "f",        "shipped", "NULL",   "",
+                               "refunded", "draft"};
 
 template <std::size_t N>
 const char* Pick(Rng& r, const char* const (&a)[N]) {
@@ -60,7 +61,8 @@ const char* Pick(Rng& r, const char* const (&a)[N]) {
 }
 
 void Digits(Rng& r, int n, std::string* out) {
-  for (int i = 0; i < n; ++i) out->push_back(static_cast<char>('0' + r.Below(10)));
+  for (int i = 0; i < n; ++i)
+    out->push_back(static_cast<char>('0' + r.Below(10)));
 }
 
 std::string Lower(std::string s) {
@@ -78,7 +80,8 @@ std::string Email(Rng& r) {
   // Keep it ASCII: drop anything outside [a-z0-9._].
   std::string clean;
   for (char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_') {
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+        c == '_') {
       clean.push_back(c);
     }
   }
@@ -212,14 +215,31 @@ std::string Secret(Rng& r) {
 std::pair<std::string, std::string> Pii(Rng& r) {
   std::string v;
   switch (r.Below(9)) {
-    case 0: case 1: v = Email(r); break;
-    case 2: v = Card(r); break;
-    case 3: v = Ssn(r); break;
-    case 4: v = Phone(r); break;
-    case 5: v = Ipv4(r); break;
-    case 6: v = Ipv6(r); break;
-    case 7: v = Iban(r); break;
-    default: v = Secret(r); break;
+    case 0:
+    case 1:
+      v = Email(r);
+      break;
+    case 2:
+      v = Card(r);
+      break;
+    case 3:
+      v = Ssn(r);
+      break;
+    case 4:
+      v = Phone(r);
+      break;
+    case 5:
+      v = Ipv4(r);
+      break;
+    case 6:
+      v = Ipv6(r);
+      break;
+    case 7:
+      v = Iban(r);
+      break;
+    default:
+      v = Secret(r);
+      break;
   }
   std::string must_go = v;
   if (v.rfind("postgres://", 0) == 0) {  // only the password is secret
@@ -238,8 +258,8 @@ void Words(Rng& r, int n, std::string* out) {
 std::string Timestamp(Rng& r) {
   char buf[40];
   std::snprintf(buf, sizeof(buf), "20%02u-%02u-%02u %02u:%02u:%02u.%06u+00",
-                15 + r.Below(10), 1 + r.Below(12), 1 + r.Below(28),
-                r.Below(24), r.Below(60), r.Below(60), r.Below(1000000));
+                15 + r.Below(10), 1 + r.Below(12), 1 + r.Below(28), r.Below(24),
+                r.Below(60), r.Below(60), r.Below(1000000));
   return buf;
 }
 
@@ -269,27 +289,43 @@ std::string Hash(Rng& r) {
 std::string InnocentCell(Rng& r) {
   std::string s;
   switch (r.Below(16)) {
-    case 0: case 1: return std::to_string(r.Below(10000000));
-    case 2: return std::string(Pick(r, kFirst)) + " " + Pick(r, kLast);
-    case 3: case 4: return Timestamp(r);
-    case 5: case 6: return Uuid(r);
-    case 7: return Decimal(r);
-    case 8: case 9:
-      return "{\"id\": " + std::to_string(r.Below(100000)) + ", \"status\": \"" +
-             Pick(r, kStatus) + "\", \"qty\": " + std::to_string(r.Below(50)) +
-             ", \"tags\": [\"" + Pick(r, kWords) + "\", \"" + Pick(r, kWords) +
+    case 0:
+    case 1:
+      return std::to_string(r.Below(10000000));
+    case 2:
+      return std::string(Pick(r, kFirst)) + " " + Pick(r, kLast);
+    case 3:
+    case 4:
+      return Timestamp(r);
+    case 5:
+    case 6:
+      return Uuid(r);
+    case 7:
+      return Decimal(r);
+    case 8:
+    case 9:
+      return "{\"id\": " + std::to_string(r.Below(100000)) +
+             ", \"status\": \"" + Pick(r, kStatus) +
+             "\", \"qty\": " + std::to_string(r.Below(50)) + ", \"tags\": [\"" +
+             Pick(r, kWords) + "\", \"" + Pick(r, kWords) +
              "\"], \"note\": \"" + Pick(r, kWords) + " " + Pick(r, kWords) +
              "\"}";
-    case 10: return Hash(r);
-    case 11: case 12: Words(r, 8 + static_cast<int>(r.Below(16)), &s); return s;
+    case 10:
+      return Hash(r);
+    case 11:
+    case 12:
+      Words(r, 8 + static_cast<int>(r.Below(16)), &s);
+      return s;
     case 13:
       return std::to_string(1 + r.Below(9999)) + " " + Pick(r, kLast) +
              " Street, Apt " + std::to_string(1 + r.Below(99)) + ", " +
              Pick(r, kFirst) + "ville";
-    case 14: return "v" + std::to_string(r.Below(10)) + "." +
-                    std::to_string(r.Below(20)) + "." + std::to_string(r.Below(50));
-    default: return "ORD-20" + std::to_string(15 + r.Below(10)) + "-" +
-                    std::to_string(100000 + r.Below(900000));
+    case 14:
+      return "v" + std::to_string(r.Below(10)) + "." +
+             std::to_string(r.Below(20)) + "." + std::to_string(r.Below(50));
+    default:
+      return "ORD-20" + std::to_string(15 + r.Below(10)) + "-" +
+             std::to_string(100000 + r.Below(900000));
   }
 }
 
@@ -305,9 +341,15 @@ Corpus MakeCells(std::size_t bytes, std::uint64_t seed) {
       auto [v, must_go] = Pii(r);
       std::string cell;
       switch (r.Below(3)) {
-        case 0: cell = v; break;
-        case 1: cell = "contact " + v; break;
-        default: cell = v + " (" + Pick(r, kStatus) + ")"; break;
+        case 0:
+          cell = v;
+          break;
+        case 1:
+          cell = "contact " + v;
+          break;
+        default:
+          cell = v + " (" + Pick(r, kStatus) + ")";
+          break;
       }
       c.planted.push_back({c.size(), must_go});
       c.data += cell;
@@ -344,8 +386,9 @@ Corpus MakeDocuments(std::size_t bytes, std::uint64_t seed) {
         if (doc.size() > 1) doc += ",\n";
         doc += "{\"id\": " + std::to_string(r.Below(10000000)) +
                ", \"name\": \"" + Pick(r, kFirst) + " " + Pick(r, kLast) +
-               "\", \"created_at\": \"" + Timestamp(r) + "\", \"amount\": " +
-               Decimal(r) + ", \"uuid\": \"" + Uuid(r) + "\", \"note\": \"";
+               "\", \"created_at\": \"" + Timestamp(r) +
+               "\", \"amount\": " + Decimal(r) + ", \"uuid\": \"" + Uuid(r) +
+               "\", \"note\": \"";
         Words(r, 2 + static_cast<int>(r.Below(8)), &doc);
         doc += " ";
         if (maybe_pii(&doc, doc.size() - last_pii)) last_pii = doc.size();
@@ -358,7 +401,8 @@ Corpus MakeDocuments(std::size_t bytes, std::uint64_t seed) {
         Words(r, 5 + static_cast<int>(r.Below(12)), &w);
         w[0] = static_cast<char>(w[0] - 32);
         doc += w;
-        if (r.Below(3) == 0) doc += " " + std::to_string(r.Below(5000)) + " units";
+        if (r.Below(3) == 0)
+          doc += " " + std::to_string(r.Below(5000)) + " units";
         if (r.Below(5) == 0) doc += " on " + Timestamp(r).substr(0, 10);
         doc += " ";
         if (maybe_pii(&doc, doc.size() - last_pii)) {

@@ -24,14 +24,16 @@
 namespace hoop::masking::bench {
 
 struct Corpus {
-  std::string data;                   // all items back to back
-  std::vector<std::uint64_t> offsets; // item i is data[offsets[i], offsets[i+1])
+  std::string data;  // all items back to back
+  std::vector<std::uint64_t>
+      offsets;  // item i is data[offsets[i], offsets[i+1])
   // Planted PII: item index and the value.
   std::vector<std::pair<std::size_t, std::string>> planted;
 
   std::size_t size() const { return offsets.size() - 1; }
   std::string_view item(std::size_t i) const {
-    return std::string_view(data).substr(offsets[i], offsets[i + 1] - offsets[i]);
+    return std::string_view(data).substr(offsets[i],
+                                         offsets[i + 1] - offsets[i]);
   }
 };
 

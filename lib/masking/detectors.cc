@@ -45,7 +45,8 @@ bool CardBrandLength(const char* d, int n) {
     case '3':
       if (p2 == 34 || p2 == 37) return n == 15;
       if (p2 == 35) return n >= 16;
-      if (p2 == 30 || p2 == 36 || p2 == 38 || p2 == 39) return n >= 14 && n <= 16;
+      if (p2 == 30 || p2 == 36 || p2 == 38 || p2 == 39)
+        return n >= 14 && n <= 16;
       return false;
     case '6':
       return n >= 16;
@@ -83,9 +84,7 @@ Verdict CheckIpv4(std::string_view text, std::size_t s, std::size_t* e) {
   return Verdict::kAccept;
 }
 
-inline bool Ipv6Neighbour(char c) {
-  return IsAlnum(c) || c == '_' || c == ':';
-}
+inline bool Ipv6Neighbour(char c) { return IsAlnum(c) || c == '_' || c == ':'; }
 
 Verdict CheckIpv6(std::string_view text, std::size_t s, std::size_t* e) {
   if (*e - s < 3) return Verdict::kSkip;  // a bare "::"
@@ -276,65 +275,64 @@ bool UsSsnValid(std::string_view s) {
 }
 
 const std::vector<BuiltinSpec>& Builtins() {
-  static const std::vector<BuiltinSpec>* const kBuiltins =
-      new std::vector<BuiltinSpec>{
-          // Secrets first: on equal spans the earlier detector names it.
-          {"PRIVATE_KEY", R"(-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----)",
-           0, ExtendPem, kPemMax, Kind::kPem},
-          {"JWT", R"(\beyJ[A-Za-z0-9_-]{1,1000}\.eyJ)", 0, ExtendJwt, kJwtMax,
-           Kind::kJwt},
-          {"AWS_ACCESS_KEY_ID", R"(\b(?:AKIA|ASIA)[A-Z0-9]{16}\b)", 0, nullptr,
-           20, Kind::kAwsKeyId},
-          {"AWS_SECRET_ACCESS_KEY",
-           R"((?i:secret_?access_?key|aws_?secret_?key)["']?[ \t]{0,3}[:=][ \t]{0,3}["']?([A-Za-z0-9/+]{40}))",
-           1, CheckAwsSecret, 66, Kind::kAwsSecret},
-          {"GITHUB_TOKEN",
-           R"(\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})\b)",
-           0, nullptr, 266, Kind::kGithub},
-          {"SLACK_TOKEN", R"(\bxox[abposr]-[A-Za-z0-9-]{10,250}\b)", 0,
-           nullptr, 255, Kind::kSlack},
-          {"STRIPE_KEY", R"(\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,247}\b)", 0,
-           nullptr, 255, Kind::kStripe},
-          {"URL_PASSWORD",
-           R"(\b[A-Za-z][A-Za-z0-9+.-]{1,31}://[^\s:/?#@"'<>]{0,128}:([^\s/?#@"'<>]{1,128})@)",
-           1, nullptr, 293, Kind::kUrlPassword},
-          {"EMAIL",
-           R"([A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b)",
-           0, CheckEmail, 601, Kind::kEmail},
-          {"PAYMENT_CARD", R"(\b(?:\d[ -]?){12,18}\d\b)", 0, CheckCard, 37,
-           Kind::kCard},
-          {"US_SSN", R"(\b(?:\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4})\b)", 0,
-           CheckSsn, 11, Kind::kSsn},
-          {"IBAN",
-           R"(\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b)", 0,
-           CheckIban, 43, Kind::kIban},
-          {"PHONE",
-           R"(\+[1-9](?:[ .-]?\d){7,14}\b|(?:\+1[ .-]?)?(?:\(\d{3}\) ?|\b\d{3}[ .-])\d{3}[ .-]\d{4}\b)",
-           0, nullptr, 32, Kind::kPhone},
-          {"IPV4",
-           R"(\b(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\b)",
-           0, CheckIpv4, 15, Kind::kIpv4},
-          {"IPV6",
-           "(?:"
-           "(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
-           "|(?:[0-9A-Fa-f]{1,4}:){1,7}:"
-           "|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}"
-           "|(?:[0-9A-Fa-f]{1,4}:){1,5}(?::[0-9A-Fa-f]{1,4}){1,2}"
-           "|(?:[0-9A-Fa-f]{1,4}:){1,4}(?::[0-9A-Fa-f]{1,4}){1,3}"
-           "|(?:[0-9A-Fa-f]{1,4}:){1,3}(?::[0-9A-Fa-f]{1,4}){1,4}"
-           "|(?:[0-9A-Fa-f]{1,4}:){1,2}(?::[0-9A-Fa-f]{1,4}){1,5}"
-           "|[0-9A-Fa-f]{1,4}:(?::[0-9A-Fa-f]{1,4}){1,6}"
-           "|:(?::[0-9A-Fa-f]{1,4}){1,7}"
-           "|::"
-           "|(?:[0-9A-Fa-f]{1,4}:){6}(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)"
-           "\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)"
-           "|::(?:[Ff]{4}(?::0{1,4})?:)?(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?"
-           "\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)"
-           "|(?:[0-9A-Fa-f]{1,4}:){1,4}:(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?"
-           "\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)"
-           ")",
-           0, CheckIpv6, 45, Kind::kIpv6},
-      };
+  static const std::vector<BuiltinSpec>* const kBuiltins = new std::vector<
+      BuiltinSpec>{
+      // Secrets first: on equal spans the earlier detector names it.
+      {"PRIVATE_KEY", R"(-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----)",
+       0, ExtendPem, kPemMax, Kind::kPem},
+      {"JWT", R"(\beyJ[A-Za-z0-9_-]{1,1000}\.eyJ)", 0, ExtendJwt, kJwtMax,
+       Kind::kJwt},
+      {"AWS_ACCESS_KEY_ID", R"(\b(?:AKIA|ASIA)[A-Z0-9]{16}\b)", 0, nullptr, 20,
+       Kind::kAwsKeyId},
+      {"AWS_SECRET_ACCESS_KEY",
+       R"((?i:secret_?access_?key|aws_?secret_?key)["']?[ \t]{0,3}[:=][ \t]{0,3}["']?([A-Za-z0-9/+]{40}))",
+       1, CheckAwsSecret, 66, Kind::kAwsSecret},
+      {"GITHUB_TOKEN",
+       R"(\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})\b)",
+       0, nullptr, 266, Kind::kGithub},
+      {"SLACK_TOKEN", R"(\bxox[abposr]-[A-Za-z0-9-]{10,250}\b)", 0, nullptr,
+       255, Kind::kSlack},
+      {"STRIPE_KEY", R"(\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,247}\b)", 0,
+       nullptr, 255, Kind::kStripe},
+      {"URL_PASSWORD",
+       R"(\b[A-Za-z][A-Za-z0-9+.-]{1,31}://[^\s:/?#@"'<>]{0,128}:([^\s/?#@"'<>]{1,128})@)",
+       1, nullptr, 293, Kind::kUrlPassword},
+      {"EMAIL",
+       R"([A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b)",
+       0, CheckEmail, 601, Kind::kEmail},
+      {"PAYMENT_CARD", R"(\b(?:\d[ -]?){12,18}\d\b)", 0, CheckCard, 37,
+       Kind::kCard},
+      {"US_SSN", R"(\b(?:\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4})\b)", 0, CheckSsn,
+       11, Kind::kSsn},
+      {"IBAN", R"(\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b)",
+       0, CheckIban, 43, Kind::kIban},
+      {"PHONE",
+       R"(\+[1-9](?:[ .-]?\d){7,14}\b|(?:\+1[ .-]?)?(?:\(\d{3}\) ?|\b\d{3}[ .-])\d{3}[ .-]\d{4}\b)",
+       0, nullptr, 32, Kind::kPhone},
+      {"IPV4",
+       R"(\b(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\b)",
+       0, CheckIpv4, 15, Kind::kIpv4},
+      {"IPV6",
+       "(?:"
+       "(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
+       "|(?:[0-9A-Fa-f]{1,4}:){1,7}:"
+       "|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}"
+       "|(?:[0-9A-Fa-f]{1,4}:){1,5}(?::[0-9A-Fa-f]{1,4}){1,2}"
+       "|(?:[0-9A-Fa-f]{1,4}:){1,4}(?::[0-9A-Fa-f]{1,4}){1,3}"
+       "|(?:[0-9A-Fa-f]{1,4}:){1,3}(?::[0-9A-Fa-f]{1,4}){1,4}"
+       "|(?:[0-9A-Fa-f]{1,4}:){1,2}(?::[0-9A-Fa-f]{1,4}){1,5}"
+       "|[0-9A-Fa-f]{1,4}:(?::[0-9A-Fa-f]{1,4}){1,6}"
+       "|:(?::[0-9A-Fa-f]{1,4}){1,7}"
+       "|::"
+       "|(?:[0-9A-Fa-f]{1,4}:){6}(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)"
+       "\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)"
+       "|::(?:[Ff]{4}(?::0{1,4})?:)?(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?"
+       "\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)"
+       "|(?:[0-9A-Fa-f]{1,4}:){1,4}:(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?"
+       "\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)"
+       ")",
+       0, CheckIpv6, 45, Kind::kIpv6},
+  };
   return *kBuiltins;
 }
 

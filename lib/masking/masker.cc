@@ -37,7 +37,8 @@ void MaskCounters::Add(std::size_t i, std::uint64_t bytes) {
 }
 
 void MaskCounters::Merge(const MaskCounters& other) {
-  if (other.counts_.size() > counts_.size()) counts_.resize(other.counts_.size());
+  if (other.counts_.size() > counts_.size())
+    counts_.resize(other.counts_.size());
   for (std::size_t i = 0; i < other.counts_.size(); ++i) {
     counts_[i].values += other.counts_[i].values;
     counts_[i].bytes += other.counts_[i].bytes;
@@ -52,8 +53,8 @@ namespace {
 // whole value would: after a finding continue at its end, after a rejected
 // match at its start + 1 (or its end, if the check says kSkip).
 void RunMatcher(const Matcher& m, int order, std::string_view text,
-                std::size_t begin, const Window* w, std::size_t nw,
-                Spans* out, Windows* barriers) {
+                std::size_t begin, const Window* w, std::size_t nw, Spans* out,
+                Windows* barriers) {
   re2::StringPiece whole(text.data(), text.size());
   re2::StringPiece sub[2];
   const int nsub = m.capture + 1;
@@ -190,8 +191,8 @@ bool Masker::Rep::Render(std::string_view text, std::size_t from,
   for (const Span& g : groups) {
     out->append(text.data() + p, g.begin - p);
     if (!internal::AppendMasked(detectors[g.detector].method,
-                                text.substr(g.begin, g.end - g.begin),
-                                hash_key, out)) {
+                                text.substr(g.begin, g.end - g.begin), hash_key,
+                                out)) {
       return false;
     }
     p = g.end;
@@ -304,8 +305,7 @@ std::string_view Masker::MaskCell(std::string_view column_name,
                                   std::string_view column_type,
                                   std::string_view value, Arena* arena,
                                   MaskCounters* counters) const {
-  return MaskCell(PlanColumn(column_name, column_type), value, arena,
-                  counters);
+  return MaskCell(PlanColumn(column_name, column_type), value, arena, counters);
 }
 
 std::vector<Finding> Masker::Scan(const ColumnPlan& plan,
@@ -338,9 +338,9 @@ const MaskerOptions& Masker::options() const { return rep_->options; }
 namespace {
 
 absl::Status Invalid(std::string_view field, std::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      absl::string_view(field.data(), field.size()), ": ",
-      absl::string_view(message.data(), message.size())));
+  return absl::InvalidArgumentError(
+      absl::StrCat(absl::string_view(field.data(), field.size()), ": ",
+                   absl::string_view(message.data(), message.size())));
 }
 
 bool ValidateLuhn(std::string_view s) { return internal::LuhnValid(s); }
@@ -414,10 +414,10 @@ absl::StatusOr<std::unique_ptr<Masker>> Masker::Create(
       if (k == builtins.size()) {
         std::vector<std::string> known;
         for (const auto& b : builtins) known.push_back(b.name);
-        return Invalid(field + ".builtin",
-                       absl::StrCat("unknown built-in detector '", d.builtin(),
-                                    "' (known: ", absl::StrJoin(known, ", "),
-                                    ")"));
+        return Invalid(
+            field + ".builtin",
+            absl::StrCat("unknown built-in detector '", d.builtin(),
+                         "' (known: ", absl::StrJoin(known, ", "), ")"));
       }
       if (builtin_cfg[k] != nullptr) {
         return Invalid(field + ".builtin",
@@ -443,8 +443,8 @@ absl::StatusOr<std::unique_ptr<Masker>> Masker::Create(
     const internal::BuiltinSpec& b = builtins[k];
     int id = static_cast<int>(rep->detectors.size());
     v1::Method m = builtin_cfg[k] ? builtin_cfg[k]->method() : v1::Method();
-    rep->detectors.push_back({b.name, ToMethod(m, default_method, b.name,
-                                               &uses_hash)});
+    rep->detectors.push_back(
+        {b.name, ToMethod(m, default_method, b.name, &uses_hash)});
     names.insert(b.name);
     Matcher mt;
     mt.detector = id;
@@ -463,8 +463,8 @@ absl::StatusOr<std::unique_ptr<Masker>> Masker::Create(
     const v1::Detector& d = profile.detectors(i);
     std::string field = absl::StrCat("detectors[", i, "]");
     if (!names.insert(d.name()).second) {
-      return Invalid(field + ".name",
-                     absl::StrCat("detector name '", d.name(), "' is used twice"));
+      return Invalid(field + ".name", absl::StrCat("detector name '", d.name(),
+                                                   "' is used twice"));
     }
     int id = static_cast<int>(rep->detectors.size());
     rep->detectors.push_back(
@@ -484,10 +484,17 @@ absl::StatusOr<std::unique_ptr<Masker>> Masker::Create(
       }
       mt.capture = static_cast<int>(d.group());
       switch (d.validator()) {
-        case v1::LUHN: mt.validate = ValidateLuhn; break;
-        case v1::MOD97: mt.validate = ValidateMod97; break;
-        case v1::US_SSN: mt.validate = ValidateSsn; break;
-        default: break;
+        case v1::LUHN:
+          mt.validate = ValidateLuhn;
+          break;
+        case v1::MOD97:
+          mt.validate = ValidateMod97;
+          break;
+        case v1::US_SSN:
+          mt.validate = ValidateSsn;
+          break;
+        default:
+          break;
       }
       mt.max_len = d.max_match_bytes() ? d.max_match_bytes() : 256;
       rep->matchers.push_back(std::move(mt));
@@ -528,15 +535,23 @@ absl::StatusOr<std::unique_ptr<Masker>> Masker::Create(
       r.name_re = std::make_unique<RE2>(c.name(), o);
       if (!r.name_re->ok()) return Invalid(field + ".name", r.name_re->error());
     }
-    for (const std::string& t : c.types()) r.types.push_back(absl::AsciiStrToLower(t));
+    for (const std::string& t : c.types())
+      r.types.push_back(absl::AsciiStrToLower(t));
     switch (c.action()) {
-      case v1::ColumnRule::MASK: r.action = ColumnPlan::Action::kMask; break;
-      case v1::ColumnRule::EXEMPT: r.action = ColumnPlan::Action::kExempt; break;
-      default: r.action = ColumnPlan::Action::kDetect; break;
+      case v1::ColumnRule::MASK:
+        r.action = ColumnPlan::Action::kMask;
+        break;
+      case v1::ColumnRule::EXEMPT:
+        r.action = ColumnPlan::Action::kExempt;
+        break;
+      default:
+        r.action = ColumnPlan::Action::kDetect;
+        break;
     }
     if (c.detectors_size() > 0) {
       if (r.action != ColumnPlan::Action::kDetect) {
-        return Invalid(field + ".detectors", "only a DETECT rule lists detectors");
+        return Invalid(field + ".detectors",
+                       "only a DETECT rule lists detectors");
       }
       r.detectors = 0;
       for (int j = 0; j < c.detectors_size(); ++j) {
@@ -573,7 +588,8 @@ absl::StatusOr<std::unique_ptr<Masker>> Masker::Create(
                                       profile.hash_key_env(), " is not set"));
   }
 
-  for (const DetectorInfo& d : rep->detectors) rep->counter_names.push_back(d.name);
+  for (const DetectorInfo& d : rep->detectors)
+    rep->counter_names.push_back(d.name);
   rep->counter_names.push_back("COLUMN_RULE");
   rep->counter_names.push_back("FAIL_CLOSED");
   std::uint32_t kinds = 0;

@@ -35,12 +35,12 @@ enum : std::uint16_t {
 
 // Byte classes used to grow runs around an anchor.
 enum : std::uint8_t {
-  kCNum = 1 << 0,     // [0-9 ().+-]: cards, SSNs, phones, IPv4
-  kCHex6 = 1 << 1,    // [0-9A-Fa-f:.]: IPv6
-  kCLocal = 1 << 2,   // [A-Za-z0-9._%+-]: e-mail local part
-  kCDomain = 1 << 3,  // [A-Za-z0-9.-]: e-mail domain
-  kCIban = 1 << 4,    // [A-Z0-9]
-  kCUrlStop = 1 << 5, // [\s/?#"'<>]: ends a URL authority
+  kCNum = 1 << 0,      // [0-9 ().+-]: cards, SSNs, phones, IPv4
+  kCHex6 = 1 << 1,     // [0-9A-Fa-f:.]: IPv6
+  kCLocal = 1 << 2,    // [A-Za-z0-9._%+-]: e-mail local part
+  kCDomain = 1 << 3,   // [A-Za-z0-9.-]: e-mail domain
+  kCIban = 1 << 4,     // [A-Z0-9]
+  kCUrlStop = 1 << 5,  // [\s/?#"'<>]: ends a URL authority
 };
 
 struct Tables {
@@ -122,7 +122,6 @@ inline std::size_t NextCandidate(const unsigned char* p, std::size_t i,
   return i;
 }
 
-
 #if defined(__SSE2__)
 __extension__ typedef unsigned __int128 U128;
 
@@ -199,17 +198,18 @@ __attribute__((target("avx2"))) BlockMasks ComputeBlockAvx2(
   const __m256i ubias = _mm256_set1_epi8(static_cast<char>(128 - 'A'));
   const __m256i abias = _mm256_set1_epi8(static_cast<char>(128 - 'a'));
   for (int c = 0; c < 2; ++c) {
-    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * c));
+    __m256i v =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * c));
     __m256i lv = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
     const int shift = 32 * c;
 // Lambdas would not inherit the avx2 target, hence macros.
-#define HOOP_BITS(x)                                                 \
-  (static_cast<std::uint64_t>(                                      \
-       static_cast<std::uint32_t>(_mm256_movemask_epi8(x)))         \
+#define HOOP_BITS(x)                                        \
+  (static_cast<std::uint64_t>(                              \
+       static_cast<std::uint32_t>(_mm256_movemask_epi8(x))) \
    << shift)
 #define HOOP_EQ(x, ch) _mm256_cmpeq_epi8((x), _mm256_set1_epi8(ch))
-#define HOOP_BELOW(x, bias, n)                                                \
-  _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(-128 + (n))),          \
+#define HOOP_BELOW(x, bias, n)                                       \
+  _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(-128 + (n))), \
                     _mm256_add_epi8((x), (bias)))
     __m256i dg = HOOP_BELOW(v, dbias, 10);
     m.d |= HOOP_BITS(dg);
@@ -281,15 +281,38 @@ class Scanner {
   bool RunShort() {
     const std::size_t len = n_ - begin_;
     if (len > 64) return false;
-    alignas(16) unsigned char buf[64] = {};  // zero bytes anchor nothing
-    std::memcpy(buf, t_ + begin_, len);
-    std::uint64_t d = 0, sp = 0, da = 0, dt = 0, pl = 0, up = 0, at = 0,
-                  co = 0, sl = 0, other = 0, ly = 0, le = 0, lk = 0,
-                  zero = 0;
+    const unsigned char* src =
+        reinterpret_cast<const unsigned char*>(t_) + begin_;
+    std::uint64_t d = 0, sp = 0, da = 0, dt = 0, pl = 0, up = 0, at = 0, co = 0,
+                  sl = 0, other = 0, ly = 0, le = 0, lk = 0, zero = 0;
     const __m128i dbias = _mm_set1_epi8(static_cast<char>(128 - '0'));
     const __m128i ubias = _mm_set1_epi8(static_cast<char>(128 - 'A'));
     for (std::size_t c = 0; c * 16 < len; ++c) {
-      __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(buf + 16 * c));
+      // Whole chunks straight from the text; the last partial one through a
+      // zero-padded copy (zero bytes anchor nothing), so nothing past the
+      // value is read.
+      __m128i v;
+      if (16 * c + 16 <= len) {
+        v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 16 * c));
+      } else {
+        alignas(16) unsigned char tail[16] = {};
+        const unsigned char* q = src + 16 * c;
+        std::size_t left = len - 16 * c, o = 0;
+        if (left & 8) {
+          std::memcpy(tail + o, q + o, 8);
+          o += 8;
+        }
+        if (left & 4) {
+          std::memcpy(tail + o, q + o, 4);
+          o += 4;
+        }
+        if (left & 2) {
+          std::memcpy(tail + o, q + o, 2);
+          o += 2;
+        }
+        if (left & 1) tail[o] = q[o];
+        v = _mm_load_si128(reinterpret_cast<const __m128i*>(tail));
+      }
       __m128i lv = _mm_or_si128(v, _mm_set1_epi8(0x20));
       auto bits = [c](__m128i m) {
         return static_cast<std::uint64_t>(
@@ -342,16 +365,17 @@ class Scanner {
           int s = __builtin_ctzll(g);
           std::uint64_t run = g >> s;
           int l = run == ~std::uint64_t{0} ? 64 : __builtin_ctzll(~run);
-          std::uint64_t m = l == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << l) - 1);
+          std::uint64_t m =
+              l == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << l) - 1);
           numeric = count((d >> s) & m) >= 13;
           g &= l + s >= 64 ? 0 : (~std::uint64_t{0} << (s + l));
         }
       }
       if (!numeric && Want(Kind::kSsn) && digits >= 9) {
         for (std::uint64_t x : {da, sp}) {
-          numeric |= (~(d << 1) & d & (d >> 1) & (d >> 2) & (x >> 3) & (d >> 4) &
-                      (d >> 5) & (x >> 6) & (d >> 7) & (d >> 8) & (d >> 9) &
-                      (d >> 10) & nd(11)) != 0;
+          numeric |= (~(d << 1) & d & (d >> 1) & (d >> 2) & (x >> 3) &
+                      (d >> 4) & (d >> 5) & (x >> 6) & (d >> 7) & (d >> 8) &
+                      (d >> 9) & (d >> 10) & nd(11)) != 0;
         }
       }
       if (!numeric && Want(Kind::kPhone) && digits >= 8) {
@@ -364,7 +388,9 @@ class Scanner {
       }
       if (!numeric && Want(Kind::kIpv4) && digits >= 4 && count(dt) >= 3) {
         std::uint64_t dd = (d << 1) & dt & (d >> 1);
-        auto near = [](std::uint64_t x) { return (x >> 2) | (x >> 3) | (x >> 4); };
+        auto near = [](std::uint64_t x) {
+          return (x >> 2) | (x >> 3) | (x >> 4);
+        };
         numeric = (dd & near(dd & near(dd))) != 0;
       }
       if (!numeric && Want(Kind::kIban)) {
@@ -555,7 +581,8 @@ class Scanner {
         return true;
       }
     }
-    if (Want(Kind::kIpv4)) {  // no digit count: some may be in the previous block
+    // IPv4: no digit count, some digits may be in the previous block.
+    if (Want(Kind::kIpv4)) {
       U128 dd = d_before & dt & (d >> 1);
       auto near = [](U128 x) { return (x >> 2) | (x >> 3) | (x >> 4); };
       if ((dd & near(dd & near(dd)) & low) != 0) return true;
@@ -686,7 +713,8 @@ class Scanner {
     const Tables& tb = T();
     const unsigned char* p = reinterpret_cast<const unsigned char*>(t_);
     std::size_t rs = i;
-    while (rs > begin_ && rs > numeric_done_ && (tb.cls[p[rs - 1]] & kCNum)) --rs;
+    while (rs > begin_ && rs > numeric_done_ && (tb.cls[p[rs - 1]] & kCNum))
+      --rs;
 
     // Fast path: a run of fewer than 13 bare digits (ids, hex strings, the
     // pieces of a UUID) can only start an IBAN: cards need 13 digits, the
@@ -724,23 +752,29 @@ class Scanner {
       while (k < n_ && IsDigit(t_[k])) ++k;
       std::size_t len = k - j;
       digits += static_cast<int>(len);
-      s1 = s2; l1 = l2; s2 = s3; l2 = l3; s3 = j; l3 = len;
+      s1 = s2;
+      l1 = l2;
+      s2 = s3;
+      l2 = l3;
+      s3 = j;
+      l3 = len;
       ++groups;
       std::size_t gap = groups >= 2 ? s3 - (s2 + l2) : 0;
       char gc = groups >= 2 ? t_[s2 + l2] : 0;
       seg = (gap == 1 && (gc == ' ' || gc == '-')) ? seg + static_cast<int>(len)
                                                    : static_cast<int>(len);
       card |= seg >= 13;
-      dotted = (len <= 3 && gap == 1 && gc == '.' && l2 <= 3) ? dotted + 1
-                                                             : (len <= 3 ? 1 : 0);
+      dotted = (len <= 3 && gap == 1 && gc == '.' && l2 <= 3)
+                   ? dotted + 1
+                   : (len <= 3 ? 1 : 0);
       ipv4 |= dotted >= 4;
       if (groups >= 3) {
         std::size_t gap1 = s2 - (s1 + l1);
         char gc1 = t_[s1 + l1];
         ssn |= l1 == 3 && l2 == 2 && l3 == 4 && gap1 == 1 && gap == 1 &&
                gc1 == gc && (gc == '-' || gc == ' ');
-        phone |= l1 == 3 && l2 == 3 && l3 == 4 && gap1 >= 1 && gap1 <= 2 &&
-                 gap == 1;
+        phone |=
+            l1 == 3 && l2 == 3 && l3 == 4 && gap1 >= 1 && gap1 <= 2 && gap == 1;
       }
       j = k;
     }
@@ -861,16 +895,17 @@ class Scanner {
       return;
     }
     static const char* const kNames[] = {
-        "secretaccesskey", "secret_accesskey", "secretaccess_key",
-        "secret_access_key", "awssecretkey", "aws_secretkey",
-        "awssecret_key", "aws_secret_key"};
+        "secretaccesskey",   "secret_accesskey", "secretaccess_key",
+        "secret_access_key", "awssecretkey",     "aws_secretkey",
+        "awssecret_key",     "aws_secret_key"};
     std::size_t best = n_;
     for (const char* name : kNames) {
       std::size_t len = std::strlen(name);
       if (i + 1 < begin_ + len) continue;
       std::size_t s = i + 1 - len;
       bool eq = true;
-      for (std::size_t k = 0; k < len && eq; ++k) eq = Lower(t_[s + k]) == name[k];
+      for (std::size_t k = 0; k < len && eq; ++k)
+        eq = Lower(t_[s + k]) == name[k];
       if (eq) best = std::min(best, s);
     }
     if (best < n_) Add(Kind::kAwsSecret, best, Cap(i + 1, 49));

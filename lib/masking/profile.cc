@@ -57,10 +57,10 @@ class Converter {
         for (int i = 0; i < d->field_count(); ++i) {
           names.push_back(d->field(i)->name());
         }
-        return Error(kv.first, path,
-                     absl::StrCat("unknown field '", key, "' in ",
-                                  d->full_name(), " (fields: ",
-                                  absl::StrJoin(names, ", "), ")"));
+        return Error(
+            kv.first, path,
+            absl::StrCat("unknown field '", key, "' in ", d->full_name(),
+                         " (fields: ", absl::StrJoin(names, ", "), ")"));
       }
       std::string fpath = path.empty() ? f->name() : path + "." + f->name();
       Remember(fpath, kv.second);
@@ -103,9 +103,9 @@ class Converter {
       while (!path.empty()) {
         auto it = positions_.find(path);
         if (it != positions_.end()) {
-          return absl::Status(
-              s.code(), absl::StrCat(source_, ":", it->second.line, ":",
-                                     it->second.column, ": ", msg));
+          return absl::Status(s.code(),
+                              absl::StrCat(source_, ":", it->second.line, ":",
+                                           it->second.column, ": ", msg));
         }
         std::size_t cut = path.find_last_of(".[");
         if (cut == std::string::npos) break;
@@ -139,7 +139,8 @@ class Converter {
       case pb::FieldDescriptor::CPPTYPE_BOOL: {
         bool b;
         if (!YAML::convert<bool>::decode(node, b)) {
-          return Error(node, path, absl::StrCat("expected true or false, got '", v, "'"));
+          return Error(node, path,
+                       absl::StrCat("expected true or false, got '", v, "'"));
         }
         repeated ? r->AddBool(msg, f, b) : r->SetBool(msg, f, b);
         return absl::OkStatus();
@@ -147,8 +148,9 @@ class Converter {
       case pb::FieldDescriptor::CPPTYPE_UINT32: {
         std::uint32_t n;
         if (!absl::SimpleAtoi(v, &n)) {
-          return Error(node, path,
-                       absl::StrCat("expected a non-negative integer, got '", v, "'"));
+          return Error(
+              node, path,
+              absl::StrCat("expected a non-negative integer, got '", v, "'"));
         }
         repeated ? r->AddUInt32(msg, f, n) : r->SetUInt32(msg, f, n);
         return absl::OkStatus();
@@ -156,7 +158,8 @@ class Converter {
       case pb::FieldDescriptor::CPPTYPE_INT32: {
         std::int32_t n;
         if (!absl::SimpleAtoi(v, &n)) {
-          return Error(node, path, absl::StrCat("expected an integer, got '", v, "'"));
+          return Error(node, path,
+                       absl::StrCat("expected an integer, got '", v, "'"));
         }
         repeated ? r->AddInt32(msg, f, n) : r->SetInt32(msg, f, n);
         return absl::OkStatus();

@@ -194,8 +194,9 @@ std::size_t Settled(const Masker::Rep& rep, std::string_view t,
         std::size_t x = t.find("-----BEGIN ", floor);
         while (x != std::string_view::npos && c == n) {
           std::size_t eol = t.find('\n', x);
-          std::string_view line = t.substr(x, std::min<std::size_t>(
-                                                  eol == std::string_view::npos ? n - x : eol - x, 90));
+          std::string_view line = t.substr(
+              x, std::min<std::size_t>(
+                     eol == std::string_view::npos ? n - x : eol - x, 90));
           bool line_done = eol != std::string_view::npos || n - x >= 90;
           if (line.find("PRIVATE KEY-----") != std::string_view::npos) {
             std::size_t end = t.find("-----END ", x + 11);
@@ -215,8 +216,8 @@ std::size_t Settled(const Masker::Rep& rep, std::string_view t,
         std::size_t k = n;
         while (k > floor && n - k < 90 &&
                (Upper(static_cast<unsigned char>(t[k - 1])) ||
-                Digit(static_cast<unsigned char>(t[k - 1])) || t[k - 1] == ' ' ||
-                t[k - 1] == '-')) {
+                Digit(static_cast<unsigned char>(t[k - 1])) ||
+                t[k - 1] == ' ' || t[k - 1] == '-')) {
           --k;
         }
         while (k < n && t[k] != '-') ++k;
@@ -241,8 +242,9 @@ std::size_t Settled(const Masker::Rep& rep, std::string_view t,
         std::size_t k = n;
         while (k > r && n - k < 3 && (t[k - 1] == ':' || t[k - 1] == '/')) --k;
         std::size_t e = k;
-        while (k > r && (Alnum(static_cast<unsigned char>(t[k - 1])) ||
-                         t[k - 1] == '+' || t[k - 1] == '.' || t[k - 1] == '-')) {
+        while (k > r &&
+               (Alnum(static_cast<unsigned char>(t[k - 1])) ||
+                t[k - 1] == '+' || t[k - 1] == '.' || t[k - 1] == '-')) {
           --k;
         }
         if (k < e && e + 3 > n) {

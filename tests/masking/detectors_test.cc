@@ -53,11 +53,11 @@ const std::vector<Table>& Tables() {
         {"amex 378282246310005.", "378282246310005"},
         {"6011111111111117", "6011111111111117"},
         {"x 1 4000056655665556", "4000056655665556"},
-        {"4111111111111112", nullptr},          // Luhn fails
-        {"1111111111111117", nullptr},          // passes Luhn, no issuer
+        {"4111111111111112", nullptr},  // Luhn fails
+        {"1111111111111117", nullptr},  // passes Luhn, no issuer
         {"order 12345678901234567890123", nullptr},
-        {"41111111111111111111", nullptr},      // 20 digits
-        {"411111111111", nullptr}}},             // 12 digits
+        {"41111111111111111111", nullptr},  // 20 digits
+        {"411111111111", nullptr}}},        // 12 digits
       {"US_SSN",
        {{"123-45-6789", "123-45-6789"},
         {"ssn: 078 05 1120.", "078 05 1120"},
@@ -108,9 +108,9 @@ const std::vector<Table>& Tables() {
         {"iban DE89 3704 0044 0532 0130 00 ok", "DE89 3704 0044 0532 0130 00"},
         {"GB82 WEST 1234 5698 7654 32", "GB82 WEST 1234 5698 7654 32"},
         {"NO9386011117947", "NO9386011117947"},
-        {"DE89370400440532013001", nullptr},   // checksum fails
-        {"DE8937040044053201300", nullptr},    // wrong length for DE
-        {"ZZ89370400440532013000", nullptr},   // no such country
+        {"DE89370400440532013001", nullptr},  // checksum fails
+        {"DE8937040044053201300", nullptr},   // wrong length for DE
+        {"ZZ89370400440532013000", nullptr},  // no such country
         {"AB12", nullptr}}},
       {"AWS_ACCESS_KEY_ID",
        {{"AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"},
@@ -125,7 +125,8 @@ const std::vector<Table>& Tables() {
         {"AWS_SECRET_KEY=da39a3ee5e6b4b0d3255bfef95601890afd80709", nullptr},
         {"secret_access_key: short", nullptr}}},
       {"GITHUB_TOKEN",
-       {{"ghp_16C7e42F292c6912E7710c838347Ae178B4a", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"},
+       {{"ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+         "ghp_16C7e42F292c6912E7710c838347Ae178B4a"},
         {"token github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz0123",
          "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz0123"},
         {"ghp_short", nullptr}}},
@@ -134,26 +135,36 @@ const std::vector<Table>& Tables() {
          "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"},
         {"xoxz-1234567890", nullptr}}},
       {"STRIPE_KEY",
-       {{"sk_live_4eC39HqLyjWDarjtT1zdp7dc", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"},
+       {{"sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+         "sk_live_4eC39HqLyjWDarjtT1zdp7dc"},
         {"rk_test_51H8abcdefghijklmnop", "rk_test_51H8abcdefghijklmnop"},
         {"pk_live_4eC39HqLyjWDarjtT1zdp7dc", nullptr},
         {"sk_live_short", nullptr}}},
       {"JWT",
-       {{"Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+       {{"Bearer "
+         "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
          "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
          "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
          "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"},
-        {"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0"},
+        {"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
+         "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0"},
         {"eyJhbGciOiJIUzI1NiJ9", nullptr},
         {"keyJohn", nullptr}}},
       {"PRIVATE_KEY",
-       {{"-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n"
-         "KUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END RSA PRIVATE KEY-----\ntrailer",
-         "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n"
-         "KUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END RSA PRIVATE KEY-----"},
+       {{"-----BEGIN RSA PRIVATE "
+         "KEY-----"
+         "\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n"
+         "KUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END RSA PRIVATE "
+         "KEY-----\ntrailer",
+         "-----BEGIN RSA PRIVATE "
+         "KEY-----"
+         "\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n"
+         "KUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END RSA PRIVATE "
+         "KEY-----"},
         {"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n",
          "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"},
-        {"-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A\n-----END PUBLIC KEY-----",
+        {"-----BEGIN PUBLIC "
+         "KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A\n-----END PUBLIC KEY-----",
          nullptr},
         {"-----BEGIN CERTIFICATE-----", nullptr}}},
       {"URL_PASSWORD",
@@ -177,8 +188,8 @@ TEST_P(DetectorTest, Tables) {
       std::vector<std::string> of_detector;
       for (const Finding& x : f) {
         if (masker->detector_name(x.detector) == table.detector) {
-          of_detector.push_back(std::string(
-              std::string_view(c.text).substr(x.offset, x.length)));
+          of_detector.push_back(
+              std::string(std::string_view(c.text).substr(x.offset, x.length)));
         }
       }
       if (c.want == nullptr) {

@@ -38,7 +38,8 @@ std::string Show(const Masker& m, std::string_view text,
   return out;
 }
 
-bool SameFindings(const std::vector<Finding>& a, const std::vector<Finding>& b) {
+bool SameFindings(const std::vector<Finding>& a,
+                  const std::vector<Finding>& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (a[i].offset != b[i].offset || a[i].length != b[i].length ||
@@ -67,8 +68,9 @@ class Equivalence : public ::testing::Test {
       findings += a.size();
       if (!SameFindings(a, b)) {
         ++mismatches;
-        ADD_FAILURE() << what << " item " << i << "\n  fast: "
-                      << Show(*fast_, v, a) << "\n  slow: " << Show(*slow_, v, b)
+        ADD_FAILURE() << what << " item " << i
+                      << "\n  fast: " << Show(*fast_, v, a)
+                      << "\n  slow: " << Show(*slow_, v, b)
                       << (v.size() < 300 ? "\n  text: " + std::string(v) : "");
       }
     }
@@ -78,7 +80,8 @@ class Equivalence : public ::testing::Test {
     Arena arena;
     int survivors = 0;
     for (const auto& [item, value] : c.planted) {
-      std::string out(fast_->MaskCell(ColumnPlan(), c.item(item), &arena, nullptr));
+      std::string out(
+          fast_->MaskCell(ColumnPlan(), c.item(item), &arena, nullptr));
       if (out.find(value) != std::string::npos && survivors++ < 5) {
         ADD_FAILURE() << what << " item " << item << ": '" << value
                       << "' survived";
@@ -105,16 +108,72 @@ TEST_F(Equivalence, Documents) {
 // Random strings from fragments that sit on every gate's edge.
 TEST_F(Equivalence, RandomFragments) {
   const std::vector<std::string> frags = {
-      " ", "-", ".", ":", "::", "@", "_", "(", ")", "+", "/", "//", "://",
-      "\n", "\"", "'", "=", "1", "12", "123", "1234", "4111", "5555", "0000",
-      "255", "256", "192.168", "10.0.0.1", "fe80", "db8", "ffff", "a", "Z",
-      "DE", "DE89", "GB82", "WEST", "AKIA", "ASIA", "IOSFODNN7EXAMPLE", "ghp_",
-      "github_pat_", "xoxb-", "sk_live_", "rk_test_", "eyJ", "eyJhbGciOi",
-      "-----BEGIN ", "RSA ", "PRIVATE KEY-----", "-----END ", "x@y.io", "ana",
-      "example.com", "postgres", "user:pw@h", "aws_secret_access_key",
-      "SecretAccessKey", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-      "123-45-6789", "(555) 123-4567", "+1", "+44 20", "4111 1111 1111 1111",
-      "ü", "中"};
+      " ",
+      "-",
+      ".",
+      ":",
+      "::",
+      "@",
+      "_",
+      "(",
+      ")",
+      "+",
+      "/",
+      "//",
+      "://",
+      "\n",
+      "\"",
+      "'",
+      "=",
+      "1",
+      "12",
+      "123",
+      "1234",
+      "4111",
+      "5555",
+      "0000",
+      "255",
+      "256",
+      "192.168",
+      "10.0.0.1",
+      "fe80",
+      "db8",
+      "ffff",
+      "a",
+      "Z",
+      "DE",
+      "DE89",
+      "GB82",
+      "WEST",
+      "AKIA",
+      "ASIA",
+      "IOSFODNN7EXAMPLE",
+      "ghp_",
+      "github_pat_",
+      "xoxb-",
+      "sk_live_",
+      "rk_test_",
+      "eyJ",
+      "eyJhbGciOi",
+      "-----BEGIN ",
+      "RSA ",
+      "PRIVATE KEY-----",
+      "-----END ",
+      "x@y.io",
+      "ana",
+      "example.com",
+      "postgres",
+      "user:pw@h",
+      "aws_secret_access_key",
+      "SecretAccessKey",
+      "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      "123-45-6789",
+      "(555) 123-4567",
+      "+1",
+      "+44 20",
+      "4111 1111 1111 1111",
+      "ü",
+      "中"};
   std::mt19937 rng(12345);
   int mismatches = 0;
   for (int n = 0; n < 60000 && mismatches < 5; ++n) {
@@ -159,13 +218,23 @@ TEST_F(Equivalence, RandomBytes) {
 // Every value at every offset around the 64-byte blocks of the long-text
 // prefilter, after fillers that do and do not extend its runs.
 TEST_F(Equivalence, BlockBoundaries) {
-  const std::vector<std::string> values = {
-      "4111 1111 1111 1111", "5555555555554444", "123-45-6789",
-      "(555) 123-4567", "+1-202-555-0143", "+44 20 7946 0958", "10.0.0.1",
-      "192.168.100.200", "DE89 3704 0044 0532 0130 00",
-      "GB82WEST12345698765432", "fe80::1:2", "ana@example.com",
-      "AKIAIOSFODNN7EXAMPLE", "postgres://u:pw@h", "-----BEGIN PRIVATE KEY-----"};
-  const std::vector<std::string> fillers = {"a", " ", "1", "-", ".", "A", "x1 "};
+  const std::vector<std::string> values = {"4111 1111 1111 1111",
+                                           "5555555555554444",
+                                           "123-45-6789",
+                                           "(555) 123-4567",
+                                           "+1-202-555-0143",
+                                           "+44 20 7946 0958",
+                                           "10.0.0.1",
+                                           "192.168.100.200",
+                                           "DE89 3704 0044 0532 0130 00",
+                                           "GB82WEST12345698765432",
+                                           "fe80::1:2",
+                                           "ana@example.com",
+                                           "AKIAIOSFODNN7EXAMPLE",
+                                           "postgres://u:pw@h",
+                                           "-----BEGIN PRIVATE KEY-----"};
+  const std::vector<std::string> fillers = {"a", " ", "1",  "-",
+                                            ".", "A", "x1 "};
   int mismatches = 0;
   for (const auto& v : values) {
     for (const auto& f : fillers) {
@@ -206,8 +275,8 @@ TEST_F(Equivalence, FromEveryOffset) {
   for (std::size_t begin = 0; begin <= s.size(); ++begin) {
     internal::Spans a, b;
     internal::Windows ba, bb;
-    internal::RepAccess::Get(*fast_).Find(s, begin, ~std::uint64_t{0}, true,
-                                          &a, &ba);
+    internal::RepAccess::Get(*fast_).Find(s, begin, ~std::uint64_t{0}, true, &a,
+                                          &ba);
     internal::RepAccess::Get(*slow_).Find(s, begin, ~std::uint64_t{0}, false,
                                           &b, &bb);
     ASSERT_EQ(a.size(), b.size()) << "begin " << begin;

@@ -71,8 +71,7 @@ TEST(MaskerTest, DefaultProfileRedactsWithDetectorTokens) {
       "Jane <jane.roe@example.com> paid with 4111 1111 1111 1111, ssn "
       "123-45-6789";
   std::string_view out = m->MaskCell(ColumnPlan(), in, &arena, &counters);
-  EXPECT_EQ(out,
-            "Jane <[EMAIL]> paid with [PAYMENT_CARD], ssn [US_SSN]");
+  EXPECT_EQ(out, "Jane <[EMAIL]> paid with [PAYMENT_CARD], ssn [US_SSN]");
   for (std::size_t i = 0; i < m->num_counters(); ++i) {
     std::string_view name = m->counter_name(i);
     if (name == "EMAIL") {
@@ -118,8 +117,7 @@ TEST(MaskerTest, Methods) {
   // UTF-8 aware: one '*' per character, not per byte.
   EXPECT_EQ(m->MaskCell(ColumnPlan(), "name=Zoë!", &arena, nullptr),
             "name=***!");
-  EXPECT_EQ(m->MaskCell(ColumnPlan(), "name=中文", &arena, nullptr),
-            "name=**");
+  EXPECT_EQ(m->MaskCell(ColumnPlan(), "name=中文", &arena, nullptr), "name=**");
   // HASH: stable for one key (joins still work), different across values
   // and keys.
   std::string a(m->MaskCell(ColumnPlan(), "ana@example.com", &arena, nullptr));
@@ -130,8 +128,8 @@ TEST(MaskerTest, Methods) {
   EXPECT_THAT(a, ::testing::MatchesRegex(R"(\[EMAIL:[0-9a-f]{16}\])"));
   p.set_hash_key("k2");
   auto m2 = Make(p);
-  EXPECT_NE(std::string(m2->MaskCell(ColumnPlan(), "ana@example.com", &arena,
-                                     nullptr)),
+  EXPECT_NE(std::string(
+                m2->MaskCell(ColumnPlan(), "ana@example.com", &arena, nullptr)),
             a);
 }
 
@@ -203,9 +201,10 @@ TEST(MaskerTest, CustomDetectorsWithValidatorAndDenyList) {
   auto m = Make(p);
   ASSERT_NE(m, nullptr);
   Arena arena;
-  EXPECT_EQ(m->MaskCell(ColumnPlan(), "acct-4111111111111111 acct-4111111111111112",
-                        &arena, nullptr),
-            "acct-[ACCOUNT] acct-4111111111111112");
+  EXPECT_EQ(
+      m->MaskCell(ColumnPlan(), "acct-4111111111111111 acct-4111111111111112",
+                  &arena, nullptr),
+      "acct-[ACCOUNT] acct-4111111111111112");
   EXPECT_EQ(m->MaskCell(ColumnPlan(), "pw=alice-secret;pw=bob-secret", &arena,
                         nullptr),
             "pw=[KNOWN_SECRET];pw=[KNOWN_SECRET]");
@@ -297,7 +296,8 @@ TEST(MaskerTest, SharedAcrossThreads) {
     Arena arena;
     for (int rep = 0; rep < 20; ++rep) {
       for (const auto& in : inputs) {
-        out->push_back(std::string(m->MaskCell(ColumnPlan(), in, &arena, nullptr)));
+        out->push_back(
+            std::string(m->MaskCell(ColumnPlan(), in, &arena, nullptr)));
       }
       arena.Reset();
     }
@@ -313,13 +313,26 @@ TEST(MaskerTest, SharedAcrossThreads) {
 // Planted PII: every planted value is gone; every look-alike is intact.
 TEST(MaskerTest, PlantedPiiHasNoSurvivors) {
   const std::vector<std::string> planted = {
-      "jane.roe@example.com", "li.wei@example.cn", "ana.lima@example.com.br",
-      "4111 1111 1111 1111", "5555555555554444", "3782 822463 10005",
-      "6011-1111-1111-1117", "4000056655665556", "123-45-6789",
-      "321-54-9876", "+1-202-555-0143", "+55 11 91234-5678", "(555) 123-4567",
-      "192.168.10.7", "2001:db8::8a2e:370:7334", "fe80::1",
-      "DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432",
-      "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      "jane.roe@example.com",
+      "li.wei@example.cn",
+      "ana.lima@example.com.br",
+      "4111 1111 1111 1111",
+      "5555555555554444",
+      "3782 822463 10005",
+      "6011-1111-1111-1117",
+      "4000056655665556",
+      "123-45-6789",
+      "321-54-9876",
+      "+1-202-555-0143",
+      "+55 11 91234-5678",
+      "(555) 123-4567",
+      "192.168.10.7",
+      "2001:db8::8a2e:370:7334",
+      "fe80::1",
+      "DE89 3704 0044 0532 0130 00",
+      "GB82WEST12345698765432",
+      "AKIAIOSFODNN7EXAMPLE",
+      "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
       "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
       "xoxb-123456789012-1234567890123-AbCdEfGhIjKl",
       "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
@@ -327,10 +340,20 @@ TEST(MaskerTest, PlantedPiiHasNoSurvivors) {
       "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu",
       "alice-secret"};
   const std::vector<std::string> lookalikes = {
-      "4111 1111 1111 1112", "5555555555554445", "000-12-3456",
-      "666-45-6789", "923-45-6789", "987-65-4321", "256.10.10.10", "1.2.3.4.5",
-      "DE89 3704 0044 0532 0130 01", "12:34:56", "std::vector",
-      "2024-03-15", "550e8400-e29b-41d4-a716-446655440000", "v1.2.3",
+      "4111 1111 1111 1112",
+      "5555555555554445",
+      "000-12-3456",
+      "666-45-6789",
+      "923-45-6789",
+      "987-65-4321",
+      "256.10.10.10",
+      "1.2.3.4.5",
+      "DE89 3704 0044 0532 0130 01",
+      "12:34:56",
+      "std::vector",
+      "2024-03-15",
+      "550e8400-e29b-41d4-a716-446655440000",
+      "v1.2.3",
       "12345.678"};
   std::vector<std::string> lines = {
       "1 | Jane Roe | jane.roe@example.com | 123-45-6789 | 4111 1111 1111 1111 "
@@ -368,7 +391,8 @@ TEST(MaskerTest, PlantedPiiHasNoSurvivors) {
         EXPECT_THAT(out, Not(HasSubstr(p))) << "survived in: " << out;
       }
     }
-    std::string out(mm->MaskCell(ColumnPlan(), all_lookalikes, &arena, nullptr));
+    std::string out(
+        mm->MaskCell(ColumnPlan(), all_lookalikes, &arena, nullptr));
     EXPECT_EQ(out, all_lookalikes);
   }
 }

@@ -57,10 +57,10 @@ TEST(ProfileTest, YamlCompilesAndMasks) {
   EXPECT_EQ(mk.MaskCell("Password", "text", "x", &arena, nullptr), "[HIDDEN]");
   std::string_view n = "4111111111111111";
   EXPECT_EQ(mk.MaskCell("n", "INT8", n, &arena, nullptr).data(), n.data());
-  EXPECT_EQ(mk.MaskCell("notes", "text", "4111111111111111 a@b.io", &arena,
-                        nullptr)
-                .substr(0, 17),
-            "4111111111111111 ");
+  EXPECT_EQ(
+      mk.MaskCell("notes", "text", "4111111111111111 a@b.io", &arena, nullptr)
+          .substr(0, 17),
+      "4111111111111111 ");
 }
 
 TEST(ProfileTest, JsonIsAcceptedWithJsonNames) {
@@ -90,7 +90,8 @@ TEST(ProfileTest, ErrorsNameFileLineAndField) {
       {"name: x\ndetector:\n  - builtin: EMAIL\n",
        "bad.yaml:2:1: unknown field 'detector' in hoop.masking.v1.Profile"},
       {"detectors:\n  - builtin: EMAIL\n  - builtin: EMAILS\n",
-       "bad.yaml:3:14: detectors[1].builtin: unknown built-in detector 'EMAILS'"},
+       "bad.yaml:3:14: detectors[1].builtin: unknown built-in detector "
+       "'EMAILS'"},
       {"detectors:\n  - name: X\n    pattern: '(a'\n",
        "bad.yaml:3:14: detectors[0].pattern: missing )"},
       {"detectors:\n  - builtin: EMAIL\n    method: {kind: HSH}\n",

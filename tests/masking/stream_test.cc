@@ -3,14 +3,13 @@
 // StreamMasker: the output is the same for every way of cutting the input,
 // and equals MaskCell over the whole input.
 
-#include "hoop/masking/stream_masker.h"
-
 #include <random>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "hoop/masking/stream_masker.h"
 #include "hoop/masking/v1/profile.pb.h"
 
 namespace hoop::masking {
@@ -114,15 +113,64 @@ TEST(StreamMaskerTest, DefaultProfileEverySplit) {
 // Random texts from fragments on every detector's edge, cut at random.
 TEST(StreamMaskerTest, RandomFragmentsRandomCuts) {
   const std::vector<std::string> frags = {
-      " ", "\n", "-", ".", ":", "::", "@", "_", "(", ")", "+", "/", "://", "\"",
-      "=", "1", "12", "123", "4111", "0000", "255", "10.0.0.1", "fe80", "db8",
-      "a", "Z", "DE89", "GB82", "WEST", "AKIA", "IOSFODNN7EXAMPLE", "ghp_",
-      "16C7e42F292c6912E7710c838347Ae178B4a", "xoxb-", "1234567890-abcdefghij",
-      "sk_live_", "4eC39HqLyjWDarjtT1zdp7dc", "eyJ", "eyJhbGciOi", "-----BEGIN ",
-      "RSA ", "PRIVATE KEY-----", "-----END ", "MIIBOgIBAAJ", "x@y.io", "ana",
-      "example.com", "postgres", "user:pw@h", "aws_secret_access_key",
-      "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "123-45-6789",
-      "(555) 123-4567", "+1", "+44 20", "4111 1111 1111 1111", "key", "ü"};
+      " ",
+      "\n",
+      "-",
+      ".",
+      ":",
+      "::",
+      "@",
+      "_",
+      "(",
+      ")",
+      "+",
+      "/",
+      "://",
+      "\"",
+      "=",
+      "1",
+      "12",
+      "123",
+      "4111",
+      "0000",
+      "255",
+      "10.0.0.1",
+      "fe80",
+      "db8",
+      "a",
+      "Z",
+      "DE89",
+      "GB82",
+      "WEST",
+      "AKIA",
+      "IOSFODNN7EXAMPLE",
+      "ghp_",
+      "16C7e42F292c6912E7710c838347Ae178B4a",
+      "xoxb-",
+      "1234567890-abcdefghij",
+      "sk_live_",
+      "4eC39HqLyjWDarjtT1zdp7dc",
+      "eyJ",
+      "eyJhbGciOi",
+      "-----BEGIN ",
+      "RSA ",
+      "PRIVATE KEY-----",
+      "-----END ",
+      "MIIBOgIBAAJ",
+      "x@y.io",
+      "ana",
+      "example.com",
+      "postgres",
+      "user:pw@h",
+      "aws_secret_access_key",
+      "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      "123-45-6789",
+      "(555) 123-4567",
+      "+1",
+      "+44 20",
+      "4111 1111 1111 1111",
+      "key",
+      "ü"};
   auto m = Masker::Default();
   std::mt19937 rng(2024);
   for (int n = 0; n < 20000; ++n) {
@@ -135,7 +183,8 @@ TEST(StreamMaskerTest, RandomFragmentsRandomCuts) {
       if (p >= in.size()) break;
       cuts.push_back(p);
     }
-    ASSERT_EQ(Chunked(*m, in, cuts), Whole(*m, in)) << "case " << n << ": " << in;
+    ASSERT_EQ(Chunked(*m, in, cuts), Whole(*m, in))
+        << "case " << n << ": " << in;
   }
 }
 

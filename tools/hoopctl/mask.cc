@@ -3,10 +3,10 @@
 // hoopctl mask: masks standard input to standard output, so a user can try a
 // profile on their own data and time it.
 //
-//   hoopctl mask < cells.txt                       # each line a cell, default profile
+//   hoopctl mask < cells.txt              # each line a cell, default profile
 //   hoopctl mask --profile pii.yaml --column email --type text < cells.txt
-//   hoopctl mask --stream < session.log            # one byte stream
-//   hoopctl mask --stats ...                       # counters and MB/s on stderr
+//   hoopctl mask --stream < session.log   # one byte stream
+//   hoopctl mask --stats ...              # counters and MB/s on stderr
 
 #include <chrono>
 #include <cstdio>
@@ -71,12 +71,14 @@ int RunMask(const MaskArgs& a) {
         std::size_t nl = data.find('\n', p);
         if (nl == std::string_view::npos) {
           if (last && p < data.size()) {
-            out.append(masker->MaskCell(plan, data.substr(p), &arena, &counters));
+            out.append(
+                masker->MaskCell(plan, data.substr(p), &arena, &counters));
             p = data.size();
           }
           return p;
         }
-        out.append(masker->MaskCell(plan, data.substr(p, nl - p), &arena, &counters));
+        out.append(
+            masker->MaskCell(plan, data.substr(p, nl - p), &arena, &counters));
         out.push_back('\n');
         p = nl + 1;
       }
@@ -96,9 +98,9 @@ int RunMask(const MaskArgs& a) {
   }
   std::fflush(stdout);
   if (a.stats) {
-    double secs = std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - start)
-                      .count();
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     std::fprintf(stderr, "%zu bytes in %.3f s (%.1f MB/s)\n", in_bytes, secs,
                  secs > 0 ? in_bytes / secs / 1e6 : 0.0);
     for (std::size_t i = 0; i < counters.size(); ++i) {

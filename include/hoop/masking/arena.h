@@ -2,10 +2,10 @@
 //
 // Arena: the caller-owned memory that masked cells are written into.
 //
-//   hoop::masking::Arena arena;                  // one per session or per batch
+//   hoop::masking::Arena arena;      // one per session or per batch
 //   std::string_view out = masker.MaskCell(plan, cell, &arena, &counters);
-//   ...                                           // forward `out`
-//   arena.Reset();                                // after the bytes are sent
+//   ...                              // forward `out`
+//   arena.Reset();                   // after the bytes are sent
 //
 // It is a bump allocator over a list of blocks: allocation is a pointer
 // increment, nothing is freed one by one, and Reset() keeps the blocks for the

@@ -18,24 +18,24 @@
 //
 // What is found. A profile is a list of detectors plus column rules:
 //
-//   detector        example                          checked by
-//   EMAIL           ana@example.com                  not the user:pass@host of a URL
-//   PAYMENT_CARD    4111 1111 1111 1111              Luhn, issuer prefix and length
-//   US_SSN          123-45-6789                      area/group/serial validity
-//   PHONE           +1 (555) 123-4567, +4420794...   E.164 and North American shapes
-//   IPV4            192.168.10.7                     octets <= 255, not inside a.b.c.d.e
-//   IPV6            fe80::1, 2001:db8::8a2e:370:7334 every compressed form
-//   IBAN            DE89 3704 0044 0532 0130 00      country length, mod-97
-//   AWS_ACCESS_KEY_ID  AKIA...                       16 more [A-Z0-9]
-//   AWS_SECRET_ACCESS_KEY  aws_secret_access_key=... 40 chars after a key name
-//   GITHUB_TOKEN    ghp_..., github_pat_...
-//   SLACK_TOKEN     xoxb-...
-//   STRIPE_KEY      sk_live_..., rk_test_...
-//   JWT             eyJ...eyJ...sig                  header.payload[.signature]
-//   PRIVATE_KEY     -----BEGIN ... PRIVATE KEY----- through its END line
-//   URL_PASSWORD    postgres://user:SECRET@host      only the password
-//   custom          any RE2 pattern (optionally one capture group), an optional
-//                   validator (Luhn, mod-97, SSN), and a deny-list of literals
+//   detector      example                       checked by
+//   EMAIL         ana@example.com               not user:pass@host in a URL
+//   PAYMENT_CARD  4111 1111 1111 1111           Luhn, issuer prefix, length
+//   US_SSN        123-45-6789                   area, group, serial validity
+//   PHONE         +1 (555) 123-4567             E.164, North American shapes
+//   IPV4          192.168.10.7                  octets <= 255, not in a.b.c.d.e
+//   IPV6          fe80::1, 2001:db8::1:2        every compressed form
+//   IBAN          DE89 3704 0044 0532 0130 00   country length, mod-97
+//   AWS_ACCESS_KEY_ID      AKIA + 16 [A-Z0-9]
+//   AWS_SECRET_ACCESS_KEY  40 chars after aws_secret_access_key= (mixed case)
+//   GITHUB_TOKEN  ghp_..., github_pat_...
+//   SLACK_TOKEN   xoxb-...
+//   STRIPE_KEY    sk_live_..., rk_test_...
+//   JWT           eyJ...eyJ...sig               header.payload[.signature]
+//   PRIVATE_KEY   -----BEGIN ... PRIVATE KEY----- through its END line
+//   URL_PASSWORD  postgres://user:SECRET@host   only the password
+//   custom        any RE2 pattern (optionally one capture group), an optional
+//                 validator (Luhn, mod-97, SSN), and a deny-list of literals
 //
 // How each is masked (a method per detector, from the profile):
 //
@@ -183,10 +183,10 @@ class Masker {
   // into `arena`. `counters` may be null.
   // LIFETIME: the result lives as long as `value` or `arena`'s current
   // contents, whichever it points into.
-  std::string_view MaskCell(
-      const ColumnPlan& plan,
-      std::string_view value ABSL_ATTRIBUTE_LIFETIME_BOUND, Arena* arena,
-      MaskCounters* counters) const;
+  std::string_view MaskCell(const ColumnPlan& plan,
+                            std::string_view value
+                                ABSL_ATTRIBUTE_LIFETIME_BOUND,
+                            Arena* arena, MaskCounters* counters) const;
 
   // Convenience: PlanColumn + MaskCell. Prefer planning once per column.
   // LIFETIME: as MaskCell.

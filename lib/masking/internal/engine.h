@@ -67,9 +67,9 @@ struct BuiltinSpec {
 const std::vector<BuiltinSpec>& Builtins();
 
 // Validators shared by built-ins and custom detectors (on the masked part).
-bool LuhnValid(std::string_view s);    // digits of s, others ignored
-bool Mod97Valid(std::string_view s);   // alphanumerics of s, IBAN rearranged
-bool UsSsnValid(std::string_view s);   // the nine digits of s
+bool LuhnValid(std::string_view s);   // digits of s, others ignored
+bool Mod97Valid(std::string_view s);  // alphanumerics of s, IBAN rearranged
+bool UsSsnValid(std::string_view s);  // the nine digits of s
 
 struct MethodSpec {
   enum class Kind : std::uint8_t { kRedact, kPartial, kSameLength, kHash };
@@ -100,8 +100,8 @@ struct DetectorInfo {
 };
 
 struct ColumnRuleSpec {
-  std::unique_ptr<RE2> name_re;     // null: any name
-  std::vector<std::string> types;   // lower case; empty: any
+  std::unique_ptr<RE2> name_re;    // null: any name
+  std::vector<std::string> types;  // lower case; empty: any
   ColumnPlan::Action action = ColumnPlan::Action::kDetect;
   std::uint64_t detectors = ~std::uint64_t{0};
   MethodSpec method;
