@@ -114,7 +114,7 @@ std::string Card(Rng& r) {
 std::string Ssn(Rng& r) {
   int area = 1 + static_cast<int>(r.Below(899));
   if (area == 666) area = 667;
-  char buf[16];
+  char buf[40];  // room for any int, so -Wformat-truncation stays quiet at -O0
   std::snprintf(buf, sizeof(buf), "%03d-%02d-%04d", area,
                 1 + static_cast<int>(r.Below(99)),
                 1 + static_cast<int>(r.Below(9999)));
