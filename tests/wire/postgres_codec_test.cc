@@ -665,6 +665,41 @@ TEST(PostgresCodec, ClientQueryBeforeAuthenticationWaitsForTheServer) {
   EXPECT_EQ(dec.Next(Direction::kClientToServer, &f), DecodeResult::kError);
 }
 
+TEST(PostgresCodec, BytesFedWhileWaitingForThePeerAreKept) {
+  // A client that pipelines its password and a query before the server has
+  // asked for anything: both chunks are gone by the time the server speaks.
+  const std::string startup = Encode(StartupMessage{kProtocol30, {{"user", "u"}}});
+  const std::string password = Encode(PasswordMessage{"secret"});
+  const std::string query = Encode(Query{"SELECT 1"});
+  Decoder dec;
+  Frame f;
+  {
+    const std::string chunk1 = startup + password.substr(0, 3);
+    dec.Feed(Direction::kClientToServer, chunk1);
+    ASSERT_EQ(dec.Next(Direction::kClientToServer, &f), DecodeResult::kFrame);
+    EXPECT_EQ(dec.Next(Direction::kClientToServer, &f), DecodeResult::kNeedPeer);
+  }
+  {
+    const std::string chunk2 = password.substr(3) + query;
+    dec.Feed(Direction::kClientToServer, chunk2);
+    EXPECT_EQ(dec.Next(Direction::kClientToServer, &f), DecodeResult::kNeedPeer);
+  }
+  EXPECT_EQ(dec.buffered(Direction::kClientToServer), password.size() + query.size());
+  const std::string server = Encode(AuthenticationCleartextPassword{}) +
+                             Encode(AuthenticationOk{}) + Encode(ReadyForQuery{'I'});
+  dec.Feed(Direction::kServerToClient, server);
+  while (dec.Next(Direction::kServerToClient, &f) == DecodeResult::kFrame) {
+  }
+  ASSERT_EQ(dec.Next(Direction::kClientToServer, &f), DecodeResult::kFrame);
+  EXPECT_EQ(f.type, MessageType::kPasswordMessage);
+  EXPECT_EQ(f.bytes, password);
+  ASSERT_EQ(dec.Next(Direction::kClientToServer, &f), DecodeResult::kFrame);
+  EXPECT_EQ(f.type, MessageType::kQuery);
+  EXPECT_EQ(f.bytes, query);
+  EXPECT_EQ(dec.Next(Direction::kClientToServer, &f), DecodeResult::kNeedMore);
+  EXPECT_TRUE(dec.status(Direction::kClientToServer).ok());
+}
+
 TEST(PostgresCodec, BytesAfterCancelRequestAreRejected) {
   Decoder dec;
   const std::string bytes =

@@ -217,6 +217,12 @@ DecodeResult Decoder::Next(Direction dir, Frame* frame) {
         AfterFrame(dir, *frame);
         return r;
       }
+      if (r == DecodeResult::kNeedPeer || r == DecodeResult::kEncrypted) {
+        // The caller may drop its chunk now: keep what it still holds.
+        if (r == DecodeResult::kNeedPeer && !s.input.empty()) Append(s, s.input);
+        s.input = {};
+        return r;
+      }
       if (r != DecodeResult::kNeedMore) return r;
       if (s.input.empty()) return r;
       // Complete the buffered frame from the new chunk, and nothing more.
