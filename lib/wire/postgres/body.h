@@ -163,8 +163,8 @@ inline bool DataRowValid(std::string_view body) {
 // was wrong, without the "postgres:" prefix (callers add where).
 absl::StatusOr<Message> ParseBody(MessageType type, std::string_view body);
 
-// Checks a DataRow body without building anything: cell lengths add up.
-// Returns "" when valid, else what was wrong.
+// Says what is wrong with a DataRow body that DataRowValid rejected ("" if
+// nothing is). Slow path only: the decoder calls it to word its error.
 std::string_view CheckDataRow(std::string_view body, std::string* scratch);
 
 }  // namespace hoop::wire::postgres::internal
