@@ -17,6 +17,8 @@ packages=(
   clang libclang-rt-14-dev
   # real servers and clients for the integration tests and the demo
   postgresql-15 postgresql-client-15 python3
+  # Python and Go bindings (Debian's interpreter and toolchain; psycopg 3)
+  python3-psycopg golang-go
 )
 
 missing=()
