@@ -82,7 +82,28 @@ struct CompiledRule {
   // Conditions
   std::vector<Window> windows;
   std::vector<Cidr> cidrs;
+  // Matches any action of its kind: it does not look at what a command does.
+  bool broad = false;
 };
+
+bool IsBroad(const CompiledRule& r) {
+  switch (r.action) {
+    case ActionType::kAny:
+      return true;
+    case ActionType::kSql:
+      return r.sql_kinds == 0 && r.sql_effects == 0 && r.tables.empty() &&
+             r.any_tables.empty() && r.sql_flags == 0;
+    case ActionType::kCommand:
+      return r.programs.empty() && r.any_programs.empty();
+    case ActionType::kHttp:
+      return r.methods.empty() && r.paths.empty();
+    case ActionType::kKubernetes:
+      return r.verbs.empty() && r.api_groups.empty() &&
+             r.k8s_resources.empty() && r.namespaces.empty() &&
+             r.names.empty() && r.non_resource_paths.empty();
+  }
+  return false;
+}
 
 constexpr std::string_view kNoMatchReason =
     "no rule matched this request; what no rule allows is denied";
@@ -487,6 +508,7 @@ absl::Status Compile(const v1::PolicyDocument& doc, ErrFn err, Compiled* out) {
       }
       c.cidrs.push_back(cidr);
     }
+    c.broad = IsBroad(c);
     out->rules.push_back(std::move(c));
   }
   return absl::OkStatus();
@@ -779,6 +801,7 @@ Verdict Decide(const Compiled& p, const Context& ctx, const SqlStatement* stmt,
   v.reason = best->reason;
   v.message = best->message;
   v.masking_profile = best->masking_profile;
+  v.broad_rule = best->broad;
   if (best->decision == Decision::kReview) {
     v.approver_groups = &best->approver_groups;
     v.approvals = best->approvals;

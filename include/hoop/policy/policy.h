@@ -110,6 +110,11 @@ struct Verdict {
   int statement = -1;
   // How many rules matched the deciding unit.
   uint32_t matched_rules = 0;
+  // The deciding rule matches any action of its kind (no SQL kinds,
+  // effects, tables or flags; no programs; no methods or paths; ...): it
+  // allowed or refused without looking at what the command does. Access
+  // reviews flag allows by such rules.
+  bool broad_rule = false;
 };
 
 class Policy {

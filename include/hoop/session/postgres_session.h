@@ -103,9 +103,10 @@ struct PostgresOptions {
   std::unique_ptr<Recorder> recorder;
   Encryption ssl = Encryption::kRefuse;
   Encryption gssenc = Encryption::kRefuse;
-  wire::DecoderOptions::Start start = wire::DecoderOptions::Start::kStartup;
+  wire::postgres::DecoderOptions::Start start =
+      wire::postgres::DecoderOptions::Start::kStartup;
   bool notify_review = true;
-  wire::DecoderOptions decoder;
+  wire::postgres::DecoderOptions decoder;
 };
 
 // kInvalidArgument without a session_id or a policy. gssenc kAccept is not
