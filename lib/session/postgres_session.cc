@@ -467,6 +467,14 @@ class PostgresSession final : public Session {
           } else {
             OnServerFrame(frame);
           }
+          // The other direction waits for this one (a password message
+          // is named by the server's request): let it go on now, so that
+          // frames are handled in conversation order.
+          if (need_peer_[1 - d] && !nested_) {
+            nested_ = true;
+            Drain(wire::Opposite(dir));
+            nested_ = false;
+          }
           continue;
         case pg::DecodeResult::kNeedMore:
           return;
@@ -1691,6 +1699,7 @@ class PostgresSession final : public Session {
   SessionStats stats_;
   absl::Time started_;
   bool need_peer_[2] = {false, false};
+  bool nested_ = false;  // Drain of one direction inside the other's
   bool dead_ = false;
   bool finished_ = false;
 
