@@ -331,8 +331,8 @@ HOOP_EXPORT hoop_status hoop_identity_new(const char* subject,
  * to an identity. Algorithms: RS*, PS*, ES*, EdDSA; never none or HS*.
  * Errors: HOOP_UNAUTHENTICATED for any token that fails verification
  * (malformed, bad signature, expired, wrong issuer/audience, unknown kid,
- * alg none/HS*), the message starting with the failed check, e.g.
- * "bad_signature: ..."; HOOP_INVALID_ARGUMENT for an unusable JWKS or an
+ * alg none/HS*), the message naming the failed check, e.g. "token refused
+ * (bad_signature): ..."; HOOP_INVALID_ARGUMENT for an unusable JWKS or an
  * empty issuer or audience. */
 HOOP_EXPORT hoop_status hoop_identity_new_from_token(
     const char* token, size_t token_len, const char* jwks_json,
@@ -683,8 +683,10 @@ HOOP_EXPORT void hoop_session_free(hoop_session* session);
 
 /* The next bytes read from `from`'s socket (copied; see Copying above).
  * Errors: HOOP_FAILED_PRECONDITION after finish; HOOP_INVALID_ARGUMENT for
- * a bad direction. Malformed protocol input is not an error of the call:
- * it is an ERROR event with fatal set, and should_close. */
+ * a bad direction (nothing was consumed: these two may be retried). Any
+ * other error (out of memory) leaves the stream in an unknown state: close
+ * the connection. Malformed protocol input is not an error of the call: it
+ * is an ERROR event with fatal set, and should_close. */
 HOOP_EXPORT hoop_status hoop_session_feed(hoop_session* session,
                                           hoop_direction from,
                                           const uint8_t* data, size_t len,
