@@ -560,6 +560,10 @@ class PostgresSession final : public Session {
     }
     if (database_.empty()) database_ = user_;
     startup_done_ = true;
+    // The server owes the client a ReadyForQuery once authentication is
+    // done: a reply to a command pipelined behind the startup packet must
+    // come after it.
+    pending_.push_back(Pending(Pending::kSync));
     Event e;
     e.kind = EventKind::kStartup;
     e.text = absl::StrCat("user=", user_, " database=", database_,
