@@ -239,9 +239,18 @@ struct Pending {
   };
   explicit Pending(Kind k) : kind(k) {}
   Kind kind;
-  std::string name;  // statement / portal
+  // Statements and portals take effect when the server confirms them
+  // (ParseComplete, BindComplete), in the server's order: a client that
+  // pipelines may have re-bound the unnamed portal long before the rows of
+  // the previous one arrive.
+  std::string name;       // kParse/kDescribe*: statement; kBind/kExecute: portal
+  std::string statement;  // kBind: the statement bound
+  std::vector<int16_t> formats;  // kBind: result formats
   uint64_t command_id = 0;
   MaskChoice mask;
+  // kExecute, once its first answer arrived: the portal it runs.
+  const PortalInfo* portal = nullptr;
+  bool resolved = false;
   // kSync: an error to put before the server's ReadyForQuery (a Parse later
   // in the batch was denied); kInjected: the error to answer with.
   std::unique_ptr<Denial> denial;
@@ -695,12 +704,10 @@ class PostgresSession final : public Session {
         if (c.verdict.decision == Decision::kAllow) {
           forward();
           ++batch_forwarded_;
-          StatementInfo& s = statements_[std::string(p->statement)];
-          s.command_id = c.id;
-          s.mask = c.mask;
-          s.desc.reset();
           Pending e{Pending::kParse};
           e.name = std::string(p->statement);
+          e.command_id = c.id;
+          e.mask = c.mask;
           pending_.push_back(std::move(e));
         } else if (c.verdict.decision == Decision::kDeny) {
           discard_to_sync_ = true;
@@ -715,21 +722,10 @@ class PostgresSession final : public Session {
         if (!b.ok()) return Malformed(b.status());
         forward();
         ++batch_forwarded_;
-        PortalInfo& portal = portals_[std::string(b->portal)];
-        portal = PortalInfo{};
-        auto it = statements_.find(std::string(b->statement));
-        if (it != statements_.end()) {
-          portal.command_id = it->second.command_id;
-          portal.mask = it->second.mask;
-          portal.desc = it->second.desc;
-        } else {
-          // A statement the session did not see prepared (mid-stream
-          // start): mask with the default profile.
-          portal.mask = DefaultMask();
-        }
-        portal.formats = std::move(b->result_formats);
         Pending e{Pending::kBind};
         e.name = std::string(b->portal);
+        e.statement = std::string(b->statement);
+        e.formats = std::move(b->result_formats);
         pending_.push_back(std::move(e));
         return;
       }
@@ -751,13 +747,6 @@ class PostgresSession final : public Session {
         ++batch_forwarded_;
         Pending e{Pending::kExecute};
         e.name = std::string(ex->portal);
-        auto it = portals_.find(std::string(ex->portal));
-        if (it != portals_.end()) {
-          e.command_id = it->second.command_id;
-          e.mask = it->second.mask;
-        } else {
-          e.mask = DefaultMask();
-        }
         pending_.push_back(std::move(e));
         return;
       }
@@ -1064,12 +1053,10 @@ class PostgresSession final : public Session {
         absl::StatusOr<pg::Parse> p = pg::ParseAs<pg::Parse>(f);
         if (p.ok()) {
           ++batch_forwarded_;
-          StatementInfo& s = statements_[std::string(p->statement)];
-          s.command_id = request_command_;
-          s.mask = request_mask_;
-          s.desc.reset();
           Pending pe{Pending::kParse};
           pe.name = std::string(p->statement);
+          pe.command_id = request_command_;
+          pe.mask = request_mask_;
           pending_.push_back(std::move(pe));
         }
       } else {
@@ -1220,13 +1207,28 @@ class PostgresSession final : public Session {
       *mask = p->mask;
       StartResult(p->command_id, p->mask);
     } else if (p->kind == Pending::kExecute) {
+      ResolveExecute(p);
       *mask = p->mask;
-      auto it = portals_.find(p->name);
-      if (it != portals_.end()) {
-        *desc = it->second.desc.get();
-        if (!it->second.described) *formats = &it->second.formats;
+      if (p->portal != nullptr) {
+        *desc = p->portal->desc.get();
+        if (!p->portal->described) *formats = &p->portal->formats;
       }
       StartResult(p->command_id, p->mask);
+    }
+  }
+
+  // The portal an Execute runs, looked up once (at its first answer: by then
+  // the server has confirmed every Bind and Describe before it).
+  void ResolveExecute(Pending* p) {
+    if (p->resolved) return;
+    p->resolved = true;
+    auto it = portals_.find(p->name);
+    if (it != portals_.end()) {
+      p->portal = &it->second;
+      p->command_id = it->second.command_id;
+      p->mask = it->second.mask;
+    } else {
+      p->mask = DefaultMask();
     }
   }
 
@@ -1245,10 +1247,31 @@ class PostgresSession final : public Session {
         }
         return;
       case pg::MessageType::kParseComplete:
-        if (p && p->kind == Pending::kParse) PopFront();
+        if (p && p->kind == Pending::kParse) {
+          StatementInfo& st = statements_[p->name];
+          st.command_id = p->command_id;
+          st.mask = p->mask;
+          st.desc.reset();
+          PopFront();
+        }
         break;
       case pg::MessageType::kBindComplete:
-        if (p && p->kind == Pending::kBind) PopFront();
+        if (p && p->kind == Pending::kBind) {
+          PortalInfo& portal = portals_[p->name];
+          portal = PortalInfo{};
+          auto it = statements_.find(p->statement);
+          if (it != statements_.end()) {
+            portal.command_id = it->second.command_id;
+            portal.mask = it->second.mask;
+            portal.desc = it->second.desc;
+          } else {
+            // A statement the session did not see prepared (it started
+            // mid-stream): the default profile.
+            portal.mask = DefaultMask();
+          }
+          portal.formats = std::move(p->formats);
+          PopFront();
+        }
         break;
       case pg::MessageType::kCloseComplete:
         if (p && p->kind == Pending::kClose) PopFront();
@@ -1295,6 +1318,7 @@ class PostgresSession final : public Session {
                                                             : "empty";
         }
         if (p && p->kind == Pending::kExecute) {
+          ResolveExecute(p);
           StartResult(p->command_id, p->mask);
           acc_.status = tag;
           ToClient(f.bytes);
@@ -1322,6 +1346,7 @@ class PostgresSession final : public Session {
           }
         }
         if (p && (p->kind == Pending::kQuery || p->kind == Pending::kExecute)) {
+          if (p->kind == Pending::kExecute) ResolveExecute(p);
           StartResult(p->command_id, p->mask);
           copy_mask_ = p->mask;
         } else {
@@ -1382,6 +1407,7 @@ class PostgresSession final : public Session {
         }
       }
     }
+    if (p && p->kind == Pending::kExecute) ResolveExecute(p);
     // Mask the free-text fields: a unique-key error quotes the key.
     MaskChoice mask = DefaultMask();
     if (p && p->mask.active()) mask = p->mask;
@@ -1421,6 +1447,7 @@ class PostgresSession final : public Session {
     if (error) {
       copy_out_ = false;
       if (p && p->kind != Pending::kInjected) {
+        if (p->kind == Pending::kExecute) ResolveExecute(p);
         StartResult(p->command_id, p->mask);
         acc_.has_error = true;
         for (const pg::NoticeField& fl : fields) {

@@ -347,6 +347,28 @@ TEST(PostgresSession, ExtendedProtocolUsesStatementAndPortalDescriptions) {
   EXPECT_EQ(row.values[1], "[EMAIL]");
 }
 
+TEST(PostgresSession, PipelinedRebindOfTheUnnamedPortal) {
+  Harness h;
+  // Two batches pipelined before any answer: the second re-binds the
+  // unnamed statement and portal (binary int4). The first batch's rows must
+  // still be read with the first RowDescription (text email).
+  h.Client(Parse("", "select email from c") + Bind("", "") +
+           Describe('P', "") + Execute("") + Sync() +
+           Parse("", "select id from c") + Bind("", "", {1}) +
+           Describe('P', "") + Execute("") + Sync());
+  const std::string id_bin("\0\0\0\x09", 4);
+  h.Server(pg::Encode(pg::ParseComplete{}) + pg::Encode(pg::BindComplete{}) +
+           RowDesc({{"email", 25}}) + Row({"lee@example.com"}) +
+           CC("SELECT 1") + RFQ() + pg::Encode(pg::ParseComplete{}) +
+           pg::Encode(pg::BindComplete{}) + RowDesc({{"id", 23}}, 1) +
+           Row({id_bin}) + CC("SELECT 1") + RFQ());
+  EXPECT_THAT(h.to_client, Not(HasSubstr("lee@example.com")));
+  auto ms = ServerMessages(h.to_client);
+  ASSERT_EQ(ms.size(), 12u);
+  EXPECT_EQ(std::get<pg::DataRow>(ms[3]).values[0], "[EMAIL]");
+  EXPECT_EQ(std::get<pg::DataRow>(ms[9]).values[0], id_bin);
+}
+
 TEST(PostgresSession, BinaryTextLikeCellsAreMaskedOthersCounted) {
   Harness h;
   h.Client(Parse("", "select a, b, c from t") + Bind("", "", {1}) +
