@@ -354,7 +354,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 class ProxyHarness::Impl {
  public:
   explicit Impl(ProxyHarnessOptions options)
-      : options_(std::move(options)), acceptor_(io_) {}
+      : options_(std::move(options)),
+        work_(asio::make_work_guard(io_)),
+        acceptor_(io_) {}
 
   absl::StatusOr<int> Listen() {
     asio::error_code ec;
@@ -423,6 +425,7 @@ class ProxyHarness::Impl {
         for (auto& c : conns_) c->Close();
         return 0;
       });
+      work_.reset();
       io_.stop();
       thread_.join();
       joined_ = true;
@@ -435,6 +438,8 @@ class ProxyHarness::Impl {
 
   ProxyHarnessOptions options_;
   asio::io_context io_;
+  // Keeps run() going when no socket is busy (OnIoThread still works).
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
   tcp::acceptor acceptor_;
   std::thread thread_;
   std::vector<std::shared_ptr<Connection>> conns_;  // I/O thread only
