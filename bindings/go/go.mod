@@ -1,0 +1,3 @@
+module github.com/hoophq/libhoop/bindings/go
+
+go 1.19
