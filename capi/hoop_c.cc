@@ -227,6 +227,18 @@ hoop_status Guard(hoop_error** err, Body&& body) noexcept {
   }
 }
 
+// The value of an enum argument as the caller passed it. C callers (and Go,
+// Python) may pass any int; in C++ even loading an enum parameter whose value
+// is outside the enumerators' range is undefined (UBSan: -fsanitize=enum),
+// so entry points read enum arguments only through this, then validate.
+template <typename E>
+int Raw(const E& e) {
+  static_assert(sizeof(E) == sizeof(int), "C enums are int-sized");
+  int v;
+  std::memcpy(&v, &e, sizeof v);
+  return v;
+}
+
 std::string_view View(const char* data, size_t len) {
   return data == nullptr ? std::string_view() : std::string_view(data, len);
 }
@@ -289,7 +301,7 @@ absl::StatusOr<std::unique_ptr<hs::Recorder>> MakeRecorder(
   return hs::Recorder::Create(std::move(ro), std::move(sink));
 }
 
-hs::PostgresOptions::Encryption EncryptionOf(hoop_pg_encryption e) {
+hs::PostgresOptions::Encryption EncryptionOf(int e) {
   switch (e) {
     case HOOP_PG_ENCRYPTION_ACCEPT:
       return hs::PostgresOptions::Encryption::kAccept;
@@ -301,7 +313,7 @@ hs::PostgresOptions::Encryption EncryptionOf(hoop_pg_encryption e) {
   return hs::PostgresOptions::Encryption::kRefuse;
 }
 
-bool ValidEncryption(hoop_pg_encryption e) {
+bool ValidEncryption(int e) {
   return e == HOOP_PG_ENCRYPTION_REFUSE || e == HOOP_PG_ENCRYPTION_ACCEPT ||
          e == HOOP_PG_ENCRYPTION_FORWARD;
 }
@@ -335,7 +347,7 @@ void SetOutput(hoop_session* s, const hs::Output* out) {
   s->output = out;
 }
 
-hoop_status Feed(hoop_session* s, hoop_direction from, const uint8_t* data,
+hoop_status Feed(hoop_session* s, int from, const uint8_t* data,
                  size_t len, bool copy, hoop_error** err) {
   if (s == nullptr) return Invalid(err, "session is NULL");
   SetOutput(s, nullptr);
@@ -421,7 +433,7 @@ const char* hoop_version(void) { return HOOP_VERSION_STRING; }
 unsigned hoop_version_number(void) { return HOOP_VERSION_NUMBER; }
 
 const char* hoop_status_name(hoop_status status) {
-  switch (status) {
+  switch (Raw(status)) {
     case HOOP_OK: return "OK";
     case HOOP_CANCELLED: return "CANCELLED";
     case HOOP_UNKNOWN: return "UNKNOWN";
@@ -680,7 +692,8 @@ hoop_status hoop_identity_new(const char* subject, const char* email,
                               hoop_error** err) {
   if (out == nullptr) return Invalid(err, "out is NULL");
   if (groups == nullptr && n_groups != 0) return Invalid(err, "groups is NULL");
-  if (kind != HOOP_IDENTITY_PERSON && kind != HOOP_IDENTITY_NON_HUMAN) {
+  const int k = Raw(kind);
+  if (k != HOOP_IDENTITY_PERSON && k != HOOP_IDENTITY_NON_HUMAN) {
     return Invalid(err, "kind is neither PERSON nor NON_HUMAN");
   }
   for (size_t i = 0; i < n_groups; ++i) {
@@ -691,7 +704,7 @@ hoop_status hoop_identity_new(const char* subject, const char* email,
     id->identity.subject = Str(subject);
     id->identity.email = Str(email);
     id->identity.groups.assign(groups, groups + n_groups);
-    id->identity.kind = static_cast<hpol::IdentityKind>(kind);
+    id->identity.kind = static_cast<hpol::IdentityKind>(k);
     *out = id.release();
     return Ok(err);
   });
@@ -843,7 +856,7 @@ hoop_status hoop_recorder_set_durability(hoop_recorder* recorder,
                                          int64_t sync_interval_ms,
                                          hoop_error** err) {
   if (recorder == nullptr) return Invalid(err, "recorder is NULL");
-  switch (durability) {
+  switch (Raw(durability)) {
     case HOOP_DURABILITY_EVERY_RECORD:
       recorder->durability = hs::Durability::kEveryRecord;
       return Ok(err);
@@ -924,13 +937,13 @@ hoop_status hoop_session_options_set_resource(hoop_session_options* options,
                                               hoop_resource_kind kind,
                                               hoop_error** err) {
   HOOP_OPTIONS_CHECK(options);
-  if (static_cast<int>(kind) < HOOP_RESOURCE_UNSPECIFIED ||
-      static_cast<int>(kind) > HOOP_RESOURCE_KUBERNETES) {
+  const int k = Raw(kind);
+  if (k < HOOP_RESOURCE_UNSPECIFIED || k > HOOP_RESOURCE_KUBERNETES) {
     return Invalid(err, "unknown resource kind");
   }
   return Guard(err, [&] {
     options->resource.name = Str(name);
-    options->resource.kind = static_cast<hpol::ResourceKind>(kind);
+    options->resource.kind = static_cast<hpol::ResourceKind>(k);
     return Ok(err);
   });
 }
@@ -986,8 +999,8 @@ hoop_status hoop_session_options_set_ssl(hoop_session_options* options,
                                          hoop_pg_encryption ssl,
                                          hoop_error** err) {
   HOOP_OPTIONS_CHECK(options);
-  if (!ValidEncryption(ssl)) return Invalid(err, "unknown ssl answer");
-  options->ssl = ssl;
+  if (!ValidEncryption(Raw(ssl))) return Invalid(err, "unknown ssl answer");
+  options->ssl = static_cast<hoop_pg_encryption>(Raw(ssl));
   return Ok(err);
 }
 
@@ -995,8 +1008,10 @@ hoop_status hoop_session_options_set_gssenc(hoop_session_options* options,
                                             hoop_pg_encryption gssenc,
                                             hoop_error** err) {
   HOOP_OPTIONS_CHECK(options);
-  if (!ValidEncryption(gssenc)) return Invalid(err, "unknown gssenc answer");
-  options->gssenc = gssenc;
+  if (!ValidEncryption(Raw(gssenc))) {
+    return Invalid(err, "unknown gssenc answer");
+  }
+  options->gssenc = static_cast<hoop_pg_encryption>(Raw(gssenc));
   return Ok(err);
 }
 
@@ -1004,10 +1019,11 @@ hoop_status hoop_session_options_set_start(hoop_session_options* options,
                                            hoop_pg_start start,
                                            hoop_error** err) {
   HOOP_OPTIONS_CHECK(options);
-  if (start != HOOP_PG_START_STARTUP && start != HOOP_PG_START_NORMAL) {
+  const int v = Raw(start);
+  if (v != HOOP_PG_START_STARTUP && v != HOOP_PG_START_NORMAL) {
     return Invalid(err, "unknown start phase");
   }
-  options->start = start;
+  options->start = static_cast<hoop_pg_start>(v);
   return Ok(err);
 }
 
@@ -1146,14 +1162,16 @@ void hoop_session_free(hoop_session* session) {
 hoop_status hoop_session_feed(hoop_session* session, hoop_direction from,
                               const uint8_t* data, size_t len,
                               hoop_error** err) {
-  return Guard(err, [&] { return Feed(session, from, data, len, true, err); });
+  const int dir = Raw(from);
+  return Guard(err, [&] { return Feed(session, dir, data, len, true, err); });
 }
 
 hoop_status hoop_session_feed_borrowed(hoop_session* session,
                                        hoop_direction from,
                                        const uint8_t* data, size_t len,
                                        hoop_error** err) {
-  return Guard(err, [&] { return Feed(session, from, data, len, false, err); });
+  const int dir = Raw(from);
+  return Guard(err, [&] { return Feed(session, dir, data, len, false, err); });
 }
 
 hoop_status hoop_session_resolve(hoop_session* session, const char* request_id,
@@ -1163,8 +1181,8 @@ hoop_status hoop_session_resolve(hoop_session* session, const char* request_id,
   if (session == nullptr) return Invalid(err, "session is NULL");
   SetOutput(session, nullptr);
   if (request_id == nullptr) return Invalid(err, "request_id is NULL");
-  if (resolution != HOOP_RESOLUTION_APPROVE &&
-      resolution != HOOP_RESOLUTION_DENY) {
+  const int r = Raw(resolution);
+  if (r != HOOP_RESOLUTION_APPROVE && r != HOOP_RESOLUTION_DENY) {
     return Invalid(err, "resolution must be APPROVE or DENY");
   }
   if (session->finished) {
@@ -1179,7 +1197,7 @@ hoop_status hoop_session_resolve(hoop_session* session, const char* request_id,
                       std::string(request_id) + "\"");
     }
     SetOutput(session, &session->session->Resolve(
-                           request_id, static_cast<hs::Resolution>(resolution),
+                           request_id, static_cast<hs::Resolution>(r),
                            approver == nullptr ? "" : approver,
                            reason == nullptr ? "" : reason));
     return Ok(err);
@@ -1214,14 +1232,14 @@ hoop_status hoop_session_finish(hoop_session* session, hoop_end_reason reason,
   if (session == nullptr) return Invalid(err, "session is NULL");
   SetOutput(session, nullptr);
   if (session->finished) return Ok(err);
-  if (static_cast<int>(reason) < HOOP_END_UNSPECIFIED ||
-      static_cast<int>(reason) > HOOP_END_IDLE_TIMEOUT) {
+  const int why = Raw(reason);
+  if (why < HOOP_END_UNSPECIFIED || why > HOOP_END_IDLE_TIMEOUT) {
     return Invalid(err, "unknown end reason");
   }
   return Guard(err, [&] {
     session->finished = true;
     SetOutput(session, &session->session->Finish(
-                           static_cast<int>(reason),
+                           why,
                            detail == nullptr ? "" : detail));
     return Ok(err);
   });

@@ -1005,6 +1005,11 @@ static void test_session(void) {
 
   CHECK(counter.records > 0);
   CHECK(counter.closed == 0);
+  EXPECT_ERROR(hoop_session_finish(s, (hoop_end_reason)99, "done", &err), err,
+               HOOP_INVALID_ARGUMENT, NULL);
+  EXPECT_ERROR(hoop_session_resolve(s, "x", (hoop_resolution)-5, NULL, NULL,
+                                    &err),
+               err, HOOP_INVALID_ARGUMENT, NULL);
   CHECK_OK(hoop_session_finish(s, HOOP_END_CLIENT_CLOSED, "done", &err));
   CHECK(counter.closed == 1);
   CHECK_OK(hoop_session_finish(s, HOOP_END_CLIENT_CLOSED, NULL, &err));
