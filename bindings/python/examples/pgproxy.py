@@ -35,9 +35,11 @@ class Conn:
         for e in out.events:
             if e.kind == hoop.EventKind.APPROVAL_REQUESTED:
                 print(f"review {e.request_id} {e.text}", flush=True)
-            elif e.kind in (hoop.EventKind.COMMAND, hoop.EventKind.ERROR):
-                print(f"{e.kind.name.lower()} {e.decision.name.lower()} "
+            elif e.kind == hoop.EventKind.COMMAND:
+                print(f"command {e.decision.name.lower()} "
                       f"{e.rule_id or '-'}: {e.text}", flush=True)
+            elif e.kind == hoop.EventKind.ERROR:
+                print(f"error: {e.text}", flush=True)
         if out.close:
             self.client.close()
             self.server.close()

@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass
 
 from . import _capi
-from ._base import Handle, call, cstr, data, new_handle, text
+from ._base import Handle, call, cstr, new_handle, text
 from .objects import Identity
 
 

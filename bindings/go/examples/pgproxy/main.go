@@ -60,8 +60,10 @@ func (c *conn) apply(out *hoop.Output, err error) {
 		switch e.Kind {
 		case hoop.EventApprovalRequested:
 			fmt.Printf("review %s %s\n", e.RequestID, e.Text)
-		case hoop.EventCommand, hoop.EventError:
-			fmt.Printf("%s %s %s: %s\n", e.Kind, e.Decision, e.RuleID, e.Text)
+		case hoop.EventCommand:
+			fmt.Printf("command %s %s: %s\n", e.Decision, e.RuleID, e.Text)
+		case hoop.EventError:
+			fmt.Printf("error: %s\n", e.Text)
 		}
 	}
 	if out.Close {
