@@ -1,0 +1,410 @@
+// Copyright 2026 The hoop Authors.
+//
+// The PostgreSQL Session's cost, next to its baselines in the same binary.
+//
+// Result stream (bytes/s): RowDescription + ~600 k DataRows (~64 MiB) +
+// CommandComplete + ReadyForQuery, fed in 64 KiB chunks as a proxy reads a
+// socket, after the client's Query:
+//   BM_Stream_Memcpy           memcpy of the chunks (the floor)
+//   BM_Stream_Decode           wire::Decoder over the same chunks, frames only
+//   BM_Stream_DecodeMaskCells  decode + Masker::MaskCell on every cell with
+//                              its column's plan: the masking work alone
+//   BM_Stream_Session_NoMask   Session, no masker: decode + track + forward
+//   BM_Stream_Session_Mask     Session with Masker::Default()
+//   BM_Stream_Session_MaskRecord  ... and a Recorder (to a sink that drops
+//                              the bytes: the cost of building records, not
+//                              of a disk)
+// Rows have six columns (int4, text, text, text, timestamptz, numeric) of
+// realistic values; one row in five carries one PII value (an email, a card
+// number or an SSN) in its contact or note cell: 3.3% of cells.
+//
+// Per statement (ns per round trip; one long-lived session):
+//   BM_RoundTrip_Decode        decoding the same bytes: Query, then
+//                              RowDescription + 1 DataRow + CommandComplete +
+//                              ReadyForQuery
+//   BM_RoundTrip_Session       Feed(client, Query) → verdict → forwarded;
+//                              Feed(server, reply) → masked output
+//   BM_RoundTrip_Session_Record  ... with a Recorder (Command + Result
+//                              records per statement)
+//
+// Run: build/bench/postgres_session_bench --benchmark_min_time=2
+// (HOOP_BENCH_ROWS=n changes the stream's row count.)
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "hoop/masking/arena.h"
+#include "hoop/masking/masker.h"
+#include "hoop/policy/policy.h"
+#include "hoop/session/postgres_session.h"
+#include "hoop/session/recorder.h"
+#include "hoop/session/session.h"
+#include "hoop/session/sink.h"
+#include "hoop/wire/postgres.h"
+
+namespace pg = hoop::wire::postgres;
+namespace session = hoop::session;
+using hoop::wire::Direction;
+
+namespace {
+
+constexpr std::size_t kChunk = 64 * 1024;
+constexpr char kQuery[] =
+    "select id, customer, contact, note, created, amount from orders";
+
+constexpr char kPolicy[] = R"(
+version: hoop.policy/v1
+name: bench
+rules:
+  - id: reads
+    sql: {effects: [read]}
+    verdict: allow
+)";
+
+std::string RowDescription() {
+  pg::RowDescription rd;
+  const std::pair<const char*, std::uint32_t> cols[] = {
+      {"id", 23},      {"customer", 25}, {"contact", 25},
+      {"note", 25},    {"created", 1184}, {"amount", 1700}};
+  for (const auto& [name, oid] : cols) {
+    pg::FieldDescription f;
+    f.name = name;
+    f.type_oid = oid;
+    f.type_size = oid == 23 ? 4 : -1;
+    f.format = 0;
+    rd.fields.push_back(f);
+  }
+  return pg::Encode(rd);
+}
+
+// The server's whole answer to kQuery. Deterministic.
+const std::string& ResultStream() {
+  static const std::string* s = [] {
+    int rows = 600'000;
+    if (const char* n = std::getenv("HOOP_BENCH_ROWS")) rows = std::atoi(n);
+    auto* out = new std::string;
+    out->reserve(static_cast<std::size_t>(rows) * 112 + 4096);
+    out->append(RowDescription());
+    std::mt19937_64 rng(20261126);
+    static const char* const kFirst[] = {"Maria", "Jonas", "Aiko", "Pedro",
+                                         "Fatima", "Liam", "Chen", "Olga"};
+    static const char* const kLast[] = {"Silva", "Berg", "Tanaka", "Okafor",
+                                        "Novak", "Murphy", "Rossi", "Kim"};
+    static const char* const kNotes[] = {
+        "delivered to front desk",
+        "customer asked for a paper invoice",
+        "gift wrap, no price tag",
+        "",
+        "partial refund issued after review",
+        "priority shipping; fragile items inside the parcel",
+        "left with neighbour at number 12",
+        "backordered two weeks"};
+    static const char* const kPii[] = {
+        "maria.silva@example.com", "card 4111 1111 1111 1111 exp 12/29",
+        "ssn 123-45-6789", "jonas.berg+orders@mail.example.org",
+        "5555-5555-5555-4444", "078-05-1120"};
+    std::vector<pg::Value> cells;
+    std::string id, customer, created, amount;
+    for (int row = 0; row < rows; ++row) {
+      cells.clear();
+      id = std::to_string(1'000'000 + row);
+      customer = std::string(kFirst[rng() % 8]) + " " + kLast[rng() % 8];
+      created = "2026-0" + std::to_string(1 + rng() % 9) + "-1" +
+                std::to_string(rng() % 10) + " 1" + std::to_string(rng() % 10) +
+                ":3" + std::to_string(rng() % 10) + ":0" +
+                std::to_string(rng() % 10) + "+00";
+      amount = std::to_string(rng() % 10000) + "." + std::to_string(10 + rng() % 90);
+      const bool pii = rng() % 5 == 0;  // one row in five: one PII cell
+      const bool in_contact = rng() % 2 == 0;
+      cells.emplace_back(id);
+      cells.emplace_back(customer);
+      if (pii && in_contact) {
+        cells.emplace_back(kPii[rng() % 6]);
+      } else {
+        cells.emplace_back("preferred: phone");  // no number: not PII
+      }
+      if (pii && !in_contact) {
+        cells.emplace_back(kPii[rng() % 6]);
+      } else if (rng() % 6 == 0) {
+        cells.emplace_back(std::nullopt);
+      } else {
+        cells.emplace_back(kNotes[rng() % 8]);
+      }
+      cells.emplace_back(created);
+      cells.emplace_back(amount);
+      pg::Encode(pg::DataRow{cells}, out);
+    }
+    pg::Encode(pg::CommandComplete{"SELECT " + std::to_string(rows)}, out);
+    pg::Encode(pg::ReadyForQuery{'I'}, out);
+    return out;
+  }();
+  return *s;
+}
+
+std::shared_ptr<const hoop::policy::Policy> BenchPolicy() {
+  static const auto* p = [] {
+    auto r = hoop::policy::Policy::FromText(kPolicy, "bench");
+    if (!r.ok()) std::abort();
+    return new std::shared_ptr<const hoop::policy::Policy>(*r);
+  }();
+  return *p;
+}
+
+std::shared_ptr<const hoop::masking::Masker> DefaultMasker() {
+  static const auto* m = new std::shared_ptr<const hoop::masking::Masker>(
+      hoop::masking::Masker::Default());
+  return *m;
+}
+
+// A sink that keeps nothing: the recorder's cost without a disk's.
+std::unique_ptr<session::Recorder> NullRecorder(const std::string& id) {
+  session::RecorderOptions o;
+  o.session_id = id;
+  auto sink = std::make_unique<session::CallbackSink>(
+      [](std::string_view framed, const session::v1::Record&) {
+        benchmark::DoNotOptimize(framed.data());
+        return absl::OkStatus();
+      });
+  auto r = session::Recorder::Create(o, std::move(sink));
+  if (!r.ok()) std::abort();
+  return std::move(*r);
+}
+
+enum class Mode { kNoMask, kMask, kMaskRecord };
+
+std::unique_ptr<session::Session> NewSession(Mode mode, int n) {
+  session::PostgresOptions o;
+  o.common.session_id = "bench-" + std::to_string(n);
+  o.common.identity.subject = "bench";
+  o.common.identity.kind = hoop::policy::IdentityKind::kPerson;
+  o.common.resource.name = "bench-db";
+  o.common.resource.kind = hoop::policy::ResourceKind::kPostgres;
+  o.common.policy = BenchPolicy();
+  o.start = pg::DecoderOptions::Start::kNormal;
+  if (mode != Mode::kNoMask) o.masker = DefaultMasker();
+  if (mode == Mode::kMaskRecord) o.recorder = NullRecorder(o.common.session_id);
+  auto s = session::NewPostgresSession(std::move(o));
+  if (!s.ok()) std::abort();
+  return std::move(*s);
+}
+
+// ---------------------------------------------------------------------------
+// Result stream
+
+void BM_Stream_Memcpy(benchmark::State& state) {
+  const std::string& stream = ResultStream();
+  std::string dst(kChunk, '\0');
+  for (auto _ : state) {
+    for (std::size_t at = 0; at < stream.size(); at += kChunk) {
+      const std::size_t n = std::min(kChunk, stream.size() - at);
+      std::memcpy(dst.data(), stream.data() + at, n);
+      benchmark::DoNotOptimize(dst.data());
+      benchmark::ClobberMemory();
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * stream.size()));
+}
+
+void BM_Stream_Decode(benchmark::State& state) {
+  const std::string& stream = ResultStream();
+  const Direction dir = Direction::kServerToClient;
+  std::size_t frames = 0;
+  for (auto _ : state) {
+    pg::Decoder dec({.start = pg::DecoderOptions::Start::kNormal});
+    frames = 0;
+    for (std::size_t at = 0; at < stream.size(); at += kChunk) {
+      dec.Feed(dir, std::string_view(stream).substr(at, kChunk));
+      pg::Frame f;
+      while (dec.Next(dir, &f) == pg::DecodeResult::kFrame) {
+        ++frames;
+        benchmark::DoNotOptimize(f);
+      }
+    }
+    if (!dec.status(dir).ok()) state.SkipWithError("decode failed");
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * stream.size()));
+  state.counters["frames"] = static_cast<double>(frames);
+}
+
+// Decoding plus MaskCell on every cell with its column's plan: the masking
+// work the session cannot avoid, without the session around it.
+void BM_Stream_DecodeMaskCells(benchmark::State& state) {
+  const std::string& stream = ResultStream();
+  const Direction dir = Direction::kServerToClient;
+  const hoop::masking::Masker& m = *DefaultMasker();
+  const std::pair<const char*, const char*> cols[] = {
+      {"id", "int4"},  {"customer", "text"},       {"contact", "text"},
+      {"note", "text"}, {"created", "timestamptz"}, {"amount", "numeric"}};
+  std::vector<hoop::masking::ColumnPlan> plans;
+  for (const auto& [name, type] : cols) plans.push_back(m.PlanColumn(name, type));
+  hoop::masking::Arena arena(1 << 20);
+  hoop::masking::MaskCounters counters;
+  std::size_t changed = 0;
+  for (auto _ : state) {
+    pg::Decoder dec({.start = pg::DecoderOptions::Start::kNormal});
+    changed = 0;
+    for (std::size_t at = 0; at < stream.size(); at += kChunk) {
+      dec.Feed(dir, std::string_view(stream).substr(at, kChunk));
+      pg::Frame f;
+      while (dec.Next(dir, &f) == pg::DecodeResult::kFrame) {
+        if (f.type != pg::MessageType::kDataRow) continue;
+        std::size_t col = 0;
+        for (const pg::Value& v : pg::DataRowCells(f)) {
+          if (v && col < plans.size()) {
+            const std::string_view out =
+                m.MaskCell(plans[col], *v, &arena, &counters);
+            changed += out.data() != v->data();
+          }
+          ++col;
+        }
+      }
+      arena.Reset();
+    }
+    if (!dec.status(dir).ok()) state.SkipWithError("decode failed");
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * stream.size()));
+  state.counters["cells_masked"] = static_cast<double>(changed);
+}
+
+void StreamSession(benchmark::State& state, Mode mode) {
+  const std::string& stream = ResultStream();
+  const std::string query = pg::Encode(pg::Query{kQuery});
+  int n = 0;
+  std::uint64_t out_bytes = 0;
+  session::SessionStats stats;
+  for (auto _ : state) {
+    std::unique_ptr<session::Session> s = NewSession(mode, n++);
+    const session::Output& q = s->Feed(Direction::kClientToServer, query);
+    if (q.to_server_bytes() != query.size()) {
+      state.SkipWithError("the query was not forwarded");
+      break;
+    }
+    out_bytes = 0;
+    for (std::size_t at = 0; at < stream.size(); at += kChunk) {
+      const session::Output& out = s->Feed(
+          Direction::kServerToClient, std::string_view(stream).substr(at, kChunk));
+      out_bytes += out.to_client_bytes();
+      if (out.close) {
+        state.SkipWithError("session closed");
+        break;
+      }
+    }
+    stats = s->stats();
+    s->Finish(2, "bench");
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * stream.size()));
+  state.counters["rows"] = static_cast<double>(stats.rows);
+  state.counters["rows_rewritten"] = static_cast<double>(stats.rows_rewritten);
+  state.counters["cells_masked"] = static_cast<double>(stats.cells_masked);
+  state.counters["out_bytes"] = static_cast<double>(out_bytes);
+}
+
+void BM_Stream_Session_NoMask(benchmark::State& state) {
+  StreamSession(state, Mode::kNoMask);
+}
+void BM_Stream_Session_Mask(benchmark::State& state) {
+  StreamSession(state, Mode::kMask);
+}
+void BM_Stream_Session_MaskRecord(benchmark::State& state) {
+  StreamSession(state, Mode::kMaskRecord);
+}
+
+// ---------------------------------------------------------------------------
+// Per statement
+
+struct RoundTrip {
+  std::string query;  // client → server
+  std::string reply;  // server → client
+};
+
+const RoundTrip& SmallQuery() {
+  static const RoundTrip* rt = [] {
+    auto* r = new RoundTrip;
+    r->query = pg::Encode(pg::Query{
+        "select id, customer, contact, note, created, amount from orders "
+        "where id = 1"});
+    r->reply = RowDescription();
+    std::vector<pg::Value> cells = {
+        "1000001", "Maria Silva", "maria.silva@example.com",
+        "delivered to front desk", "2026-03-14 15:30:07+00", "129.90"};
+    pg::Encode(pg::DataRow{cells}, &r->reply);
+    pg::Encode(pg::CommandComplete{"SELECT 1"}, &r->reply);
+    pg::Encode(pg::ReadyForQuery{'I'}, &r->reply);
+    return r;
+  }();
+  return *rt;
+}
+
+void BM_RoundTrip_Decode(benchmark::State& state) {
+  const RoundTrip& rt = SmallQuery();
+  pg::Decoder dec({.start = pg::DecoderOptions::Start::kNormal});
+  std::size_t frames = 0;
+  for (auto _ : state) {
+    for (const auto& [dir, bytes] :
+         {std::pair{Direction::kClientToServer, std::string_view(rt.query)},
+          std::pair{Direction::kServerToClient, std::string_view(rt.reply)}}) {
+      dec.Feed(dir, bytes);
+      pg::Frame f;
+      while (dec.Next(dir, &f) == pg::DecodeResult::kFrame) {
+        ++frames;
+        benchmark::DoNotOptimize(f);
+      }
+    }
+  }
+  if (frames != 5 * static_cast<std::size_t>(state.iterations())) state.SkipWithError("lost frames");
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+
+void RoundTripSession(benchmark::State& state, Mode mode) {
+  const RoundTrip& rt = SmallQuery();
+  std::unique_ptr<session::Session> s = NewSession(mode, 0);
+  std::size_t out_bytes = 0;
+  for (auto _ : state) {
+    const session::Output& q = s->Feed(Direction::kClientToServer, rt.query);
+    if (q.to_server_bytes() != rt.query.size()) {
+      state.SkipWithError("the query was not forwarded");
+      break;
+    }
+    const session::Output& r = s->Feed(Direction::kServerToClient, rt.reply);
+    out_bytes = r.to_client_bytes();
+    benchmark::DoNotOptimize(out_bytes);
+  }
+  // The email is masked: the reply the client gets is not the server's.
+  if (mode != Mode::kNoMask && s->stats().cells_masked <
+                                  static_cast<std::uint64_t>(state.iterations()))
+    state.SkipWithError("the email was not masked");
+  s->Finish(2, "bench");
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["out_bytes"] = static_cast<double>(out_bytes);
+}
+
+void BM_RoundTrip_Session(benchmark::State& state) {
+  RoundTripSession(state, Mode::kMask);
+}
+void BM_RoundTrip_Session_NoMask(benchmark::State& state) {
+  RoundTripSession(state, Mode::kNoMask);
+}
+void BM_RoundTrip_Session_Record(benchmark::State& state) {
+  RoundTripSession(state, Mode::kMaskRecord);
+}
+
+BENCHMARK(BM_Stream_Memcpy)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Stream_Decode)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Stream_DecodeMaskCells)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Stream_Session_NoMask)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Stream_Session_Mask)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Stream_Session_MaskRecord)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RoundTrip_Decode);
+BENCHMARK(BM_RoundTrip_Session_NoMask);
+BENCHMARK(BM_RoundTrip_Session);
+BENCHMARK(BM_RoundTrip_Session_Record);
+
+}  // namespace
+
+BENCHMARK_MAIN();
