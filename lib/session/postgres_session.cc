@@ -751,9 +751,14 @@ class PostgresSession final : public Session {
         return;
       }
       case pg::MessageType::kClose: {
+        absl::StatusOr<pg::Close> cl = pg::ParseAs<pg::Close>(f);
+        if (!cl.ok()) return Malformed(cl.status());
         forward();
         ++batch_forwarded_;
-        pending_.push_back(Pending{Pending::kClose});
+        Pending e{Pending::kClose};
+        e.name = std::string(cl->name);
+        e.statement = cl->target == 'S' ? "S" : "P";
+        pending_.push_back(std::move(e));
         return;
       }
       case pg::MessageType::kSync:
@@ -1274,7 +1279,16 @@ class PostgresSession final : public Session {
         }
         break;
       case pg::MessageType::kCloseComplete:
-        if (p && p->kind == Pending::kClose) PopFront();
+        if (p && p->kind == Pending::kClose) {
+          // What the server forgot, the session forgets: a client that
+          // prepares and closes statements forever stays bounded.
+          if (p->statement == "S") {
+            statements_.erase(p->name);
+          } else {
+            portals_.erase(p->name);
+          }
+          PopFront();
+        }
         break;
       case pg::MessageType::kRowDescription:
         if (p && p->kind == Pending::kDescribeStatement) {
