@@ -110,7 +110,12 @@ void Masker::Rep::Find(std::string_view text, std::size_t begin,
   mask &= all_detectors;
   Spans spans;
   if (prefilter && !(mask & unfiltered)) {
-    // The common case: every matcher is gated by the prefilter.
+    // The common case: every matcher is gated by the prefilter. Most short
+    // values are ruled out whole at once.
+    if (text.size() - begin <= internal::kQuickMaxBytes &&
+        !internal::MayHaveWindows(text.substr(begin))) {
+      return;
+    }
     internal::KindWindows kw;
     if (mask == all_detectors) {
       internal::Prefilter(text, begin, all_plan, &kw);

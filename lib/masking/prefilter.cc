@@ -129,7 +129,10 @@ __extension__ typedef unsigned __int128 U128;
 struct BlockMasks {
   std::uint64_t d = 0, sp = 0, da = 0, dt = 0, pl = 0, up = 0, zero = 0;
   std::uint64_t co = 0, sl = 0, hex = 0, ly = 0, le = 0, lk = 0;
-  std::uint64_t other = 0;  // '@', '_', 'I', 'J', 'x': always anchors
+  // Letters and signs that anchor secrets and e-mail: '@' or '_'; 'I'
+  // (AKIA/ASIA), 'J' (eyJ), 'x' (xox?-).
+  std::uint64_t atus = 0, ci = 0, cj = 0, cx = 0;
+  std::uint64_t other() const { return atus | ci | cj | cx; }
 };
 
 BlockMasks ComputeBlockSse2(const unsigned char* p, std::size_t avail) {
@@ -174,11 +177,10 @@ BlockMasks ComputeBlockSse2(const unsigned char* p, std::size_t avail) {
     m.ly |= bits(eq(lv, 'y'));
     m.le |= bits(eq(lv, 'e'));
     m.lk |= bits(eq(lv, 'k'));
-    __m128i a = _mm_or_si128(eq(v, '@'), eq(v, '_'));
-    a = _mm_or_si128(a, eq(v, 'I'));
-    a = _mm_or_si128(a, eq(v, 'J'));
-    a = _mm_or_si128(a, eq(v, 'x'));
-    m.other |= bits(a);
+    m.atus |= bits(_mm_or_si128(eq(v, '@'), eq(v, '_')));
+    m.ci |= bits(eq(v, 'I'));
+    m.cj |= bits(eq(v, 'J'));
+    m.cx |= bits(eq(v, 'x'));
   }
   return m;
 }
@@ -225,11 +227,10 @@ __attribute__((target("avx2"))) BlockMasks ComputeBlockAvx2(
     m.ly |= HOOP_BITS(HOOP_EQ(lv, 'y'));
     m.le |= HOOP_BITS(HOOP_EQ(lv, 'e'));
     m.lk |= HOOP_BITS(HOOP_EQ(lv, 'k'));
-    __m256i a = _mm256_or_si256(HOOP_EQ(v, '@'), HOOP_EQ(v, '_'));
-    a = _mm256_or_si256(a, HOOP_EQ(v, 'I'));
-    a = _mm256_or_si256(a, HOOP_EQ(v, 'J'));
-    a = _mm256_or_si256(a, HOOP_EQ(v, 'x'));
-    m.other |= HOOP_BITS(a);
+    m.atus |= HOOP_BITS(_mm256_or_si256(HOOP_EQ(v, '@'), HOOP_EQ(v, '_')));
+    m.ci |= HOOP_BITS(HOOP_EQ(v, 'I'));
+    m.cj |= HOOP_BITS(HOOP_EQ(v, 'J'));
+    m.cx |= HOOP_BITS(HOOP_EQ(v, 'x'));
 #undef HOOP_BITS
 #undef HOOP_EQ
 #undef HOOP_BELOW
@@ -237,18 +238,92 @@ __attribute__((target("avx2"))) BlockMasks ComputeBlockAvx2(
   return m;
 }
 
-bool HasAvx2() {
-  // A function-local static: masking may run from other static
-  // initializers, before this file's globals would be set up.
-  static const bool has = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") != 0;
-  }();
-  return has;
+// The same for a whole block with AVX-512BW where the CPU has it: one
+// masked load reads exactly the bytes that are there (masked-off lanes are
+// zero and never fault), and every class is one compare into a 64-bit mask.
+__attribute__((target("avx512f,avx512bw"))) BlockMasks ComputeBlockAvx512(
+    const unsigned char* p, std::size_t avail) {
+  const __mmask64 lanes =
+      avail >= 64 ? ~__mmask64{0} : ((__mmask64{1} << avail) - 1);
+  const __m512i v = _mm512_maskz_loadu_epi8(lanes, p);
+  const __m512i lv = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+#define HOOP_EQ(x, ch) _mm512_cmpeq_epi8_mask((x), _mm512_set1_epi8(ch))
+#define HOOP_IN(x, lo, n)                                            \
+  _mm512_cmple_epu8_mask(_mm512_sub_epi8((x), _mm512_set1_epi8(lo)), \
+                         _mm512_set1_epi8(static_cast<char>((n) - 1)))
+  BlockMasks m;
+  m.d = HOOP_IN(v, '0', 10);
+  m.up = HOOP_IN(v, 'A', 26);
+  m.sp = HOOP_EQ(v, ' ');
+  m.da = HOOP_EQ(v, '-');
+  m.dt = HOOP_EQ(v, '.');
+  m.pl = HOOP_EQ(v, '+');
+  m.zero = HOOP_EQ(v, '0');
+  m.co = HOOP_EQ(v, ':');
+  m.sl = HOOP_EQ(v, '/');
+  m.hex = HOOP_IN(lv, 'a', 6) | m.d;
+  m.ly = HOOP_EQ(lv, 'y');
+  m.le = HOOP_EQ(lv, 'e');
+  m.lk = HOOP_EQ(lv, 'k');
+  m.atus = HOOP_EQ(v, '@') | HOOP_EQ(v, '_');
+  m.ci = HOOP_EQ(v, 'I');
+  m.cj = HOOP_EQ(v, 'J');
+  m.cx = HOOP_EQ(v, 'x');
+#undef HOOP_EQ
+#undef HOOP_IN
+  return m;
+}
+
+// The widest kernel the CPU has, chosen once. A function-local static:
+// masking may run from other static initializers, before this file's
+// globals would be set up. Tests may force a narrower one.
+enum class KernelLevel : int { kSse2 = 0, kAvx2 = 1, kAvx512 = 2 };
+
+KernelLevel DetectLevel() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512f")) {
+    return KernelLevel::kAvx512;
+  }
+  if (__builtin_cpu_supports("avx2")) return KernelLevel::kAvx2;
+  return KernelLevel::kSse2;
+}
+
+KernelLevel& Level() {
+  static KernelLevel level = DetectLevel();
+  return level;
+}
+
+bool HasAvx2() { return DetectLevel() >= KernelLevel::kAvx2; }
+bool HasAvx512() { return DetectLevel() >= KernelLevel::kAvx512; }
+
+int Count64(std::uint64_t x) {
+  // SWAR: the x86-64 baseline has no POPCNT instruction and
+  // __builtin_popcountll would be a libgcc call.
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+  return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+}
+int Count128(U128 x) {
+  return Count64(static_cast<std::uint64_t>(x)) +
+         Count64(static_cast<std::uint64_t>(x >> 64));
+}
+// REQUIRES: x != 0.
+int CountTrailing(U128 x) {
+  const auto lo = static_cast<std::uint64_t>(x);
+  return lo != 0 ? __builtin_ctzll(lo)
+                 : 64 + __builtin_ctzll(static_cast<std::uint64_t>(x >> 64));
 }
 
 inline BlockMasks ComputeBlock(const unsigned char* p, std::size_t avail) {
-  return HasAvx2() ? ComputeBlockAvx2(p, avail) : ComputeBlockSse2(p, avail);
+  switch (Level()) {
+    case KernelLevel::kAvx512:
+      return ComputeBlockAvx512(p, avail);
+    case KernelLevel::kAvx2:
+      return ComputeBlockAvx2(p, avail);
+    default:
+      return ComputeBlockSse2(p, avail);
+  }
 }
 #endif
 
@@ -283,62 +358,11 @@ class Scanner {
     if (len > 64) return false;
     const unsigned char* src =
         reinterpret_cast<const unsigned char*>(t_) + begin_;
-    std::uint64_t d = 0, sp = 0, da = 0, dt = 0, pl = 0, up = 0, at = 0, co = 0,
-                  sl = 0, other = 0, ly = 0, le = 0, lk = 0, zero = 0;
-    const __m128i dbias = _mm_set1_epi8(static_cast<char>(128 - '0'));
-    const __m128i ubias = _mm_set1_epi8(static_cast<char>(128 - 'A'));
-    for (std::size_t c = 0; c * 16 < len; ++c) {
-      // Whole chunks straight from the text; the last partial one through a
-      // zero-padded copy (zero bytes anchor nothing), so nothing past the
-      // value is read.
-      __m128i v;
-      if (16 * c + 16 <= len) {
-        v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 16 * c));
-      } else {
-        alignas(16) unsigned char tail[16] = {};
-        const unsigned char* q = src + 16 * c;
-        std::size_t left = len - 16 * c, o = 0;
-        if (left & 8) {
-          std::memcpy(tail + o, q + o, 8);
-          o += 8;
-        }
-        if (left & 4) {
-          std::memcpy(tail + o, q + o, 4);
-          o += 4;
-        }
-        if (left & 2) {
-          std::memcpy(tail + o, q + o, 2);
-          o += 2;
-        }
-        if (left & 1) tail[o] = q[o];
-        v = _mm_load_si128(reinterpret_cast<const __m128i*>(tail));
-      }
-      __m128i lv = _mm_or_si128(v, _mm_set1_epi8(0x20));
-      auto bits = [c](__m128i m) {
-        return static_cast<std::uint64_t>(
-                   static_cast<std::uint16_t>(_mm_movemask_epi8(m)))
-               << (16 * c);
-      };
-      auto eq = [&](__m128i x, char ch) {
-        return bits(_mm_cmpeq_epi8(x, _mm_set1_epi8(ch)));
-      };
-      d |= bits(_mm_cmplt_epi8(_mm_add_epi8(v, dbias),
-                               _mm_set1_epi8(static_cast<char>(-128 + 10))));
-      up |= bits(_mm_cmplt_epi8(_mm_add_epi8(v, ubias),
-                                _mm_set1_epi8(static_cast<char>(-128 + 26))));
-      zero |= eq(v, '0');
-      sp |= eq(v, ' ');
-      da |= eq(v, '-');
-      dt |= eq(v, '.');
-      pl |= eq(v, '+');
-      at |= eq(v, '@');
-      co |= eq(v, ':');
-      sl |= eq(v, '/');
-      other |= eq(v, '_') | eq(v, 'I') | eq(v, 'J') | eq(v, 'x');
-      ly |= eq(lv, 'y');
-      le |= eq(lv, 'e');
-      lk |= eq(lv, 'k');
-    }
+    const BlockMasks bm = ComputeBlock(src, len);
+    const std::uint64_t d = bm.d, sp = bm.sp, da = bm.da, dt = bm.dt,
+                        pl = bm.pl, up = bm.up, co = bm.co, sl = bm.sl,
+                        other = bm.other(), ly = bm.ly, le = bm.le, lk = bm.lk,
+                        zero = bm.zero;
     auto nd = [d](int k) { return ~(d >> k); };  // byte k later: not a digit
     // SWAR popcount: the x86-64 baseline has no POPCNT instruction and
     // __builtin_popcountll would be a libgcc call.
@@ -397,7 +421,7 @@ class Scanner {
         numeric = (up & (up >> 1) & (d >> 2) & (d >> 3)) != 0;
       }
     }
-    std::uint64_t cand = other | at;
+    std::uint64_t cand = other;
     if (numeric) cand |= d;
     if (da & (da >> 1) & (da >> 2) & (da >> 3) & (da >> 4)) cand |= da;
     if ((co & (sl >> 1) & (sl >> 2)) || (co & (co >> 1)) || count(co) >= 6) {
@@ -459,7 +483,7 @@ class Scanner {
     for (std::size_t b = begin_; b < n_; b += 64) {
       BlockMasks next;
       if (b + 64 < n_) next = ComputeBlock(p + b + 64, n_ - b - 64);
-      std::uint64_t cand = cur.other | OtherAnchors(cur, next, prev);
+      std::uint64_t cand = cur.other() | OtherAnchors(cur, next, prev);
       if (want_numeric && cur.d != 0 && NumericGate(cur, next, prev)) {
         cand |= cur.d;
       }
@@ -925,16 +949,130 @@ class Scanner {
 
 bool BlockKernelsAgree(std::string_view text) {
 #if defined(__SSE2__)
-  if (!HasAvx2()) return true;
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   for (std::size_t b = 0; b < text.size(); ++b) {
     BlockMasks x = ComputeBlockSse2(p + b, text.size() - b);
-    BlockMasks y = ComputeBlockAvx2(p + b, text.size() - b);
-    if (std::memcmp(&x, &y, sizeof(x)) != 0) return false;
+    if (HasAvx2()) {
+      BlockMasks y = ComputeBlockAvx2(p + b, text.size() - b);
+      if (std::memcmp(&x, &y, sizeof(x)) != 0) return false;
+    }
+    if (HasAvx512()) {
+      BlockMasks y = ComputeBlockAvx512(p + b, text.size() - b);
+      if (std::memcmp(&x, &y, sizeof(x)) != 0) return false;
+    }
   }
 #endif
   (void)text;
   return true;
+}
+
+int SetKernelLevelForTesting(int level) {
+#if defined(__SSE2__)
+  const int prev = static_cast<int>(Level());
+  level = std::max(0, std::min(level, static_cast<int>(DetectLevel())));
+  Level() = static_cast<KernelLevel>(level);
+  return prev;
+#else
+  (void)level;
+  return 0;
+#endif
+}
+
+bool MayHaveWindows(std::string_view text) {
+#if defined(__SSE2__)
+  const std::size_t n = text.size();
+  if (n > kQuickMaxBytes) return true;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const BlockMasks a = ComputeBlock(p, n);
+  BlockMasks b;
+  if (n > 64) b = ComputeBlock(p + 64, n - 64);
+  auto wide = [](std::uint64_t lo, std::uint64_t hi) {
+    return static_cast<U128>(lo) | (static_cast<U128>(hi) << 64);
+  };
+  // Bit k is byte k; (x << j) asks about byte k - j, (x >> j) about k + j.
+  // Each test below is implied by the condition under which one of the
+  // Scanner's handlers emits a window (see the handler named).
+  if ((a.atus | b.atus) != 0) return true;  // Email(), Underscore()
+  const U128 up = wide(a.up, b.up), da = wide(a.da, b.da),
+             le = wide(a.le, b.le), ly = wide(a.ly, b.ly);
+  // AwsKeyId(): "AKIA"/"ASIA" around the 'I'. Jwt(): "eyJ". Slack():
+  // "xox?-". AwsSecret(): "key" before ':' or '='. Pem(): "-----".
+  if ((wide(a.ci, b.ci) & (up << 2) & (up << 1) & (up >> 1)) != 0 ||
+      (wide(a.cj, b.cj) & (le << 2) & (ly << 1)) != 0 ||
+      (wide(a.cx, b.cx) & (wide(a.cx, b.cx) >> 2) & (da >> 4)) != 0 ||
+      (ly & (le << 1) & (wide(a.lk, b.lk) << 2)) != 0 ||
+      (da & (da >> 1) & (da >> 2) & (da >> 3) & (da >> 4)) != 0) {
+    return true;
+  }
+  // Colon(): "://" (URL), or "::" or six colons (IPv6).
+  if ((a.co | b.co) != 0) {
+    const U128 co = wide(a.co, b.co), sl = wide(a.sl, b.sl);
+    if ((co & (sl >> 1) & (sl >> 2)) != 0 || (co & (co >> 1)) != 0 ||
+        Count64(a.co) + Count64(b.co) >= 6) {
+      return true;
+    }
+  }
+  // Numeric() and Iban(): the gates of RunShort() on the whole value.
+  if ((a.d | b.d) == 0) return false;
+  const U128 d = wide(a.d, b.d), sp = wide(a.sp, b.sp), dt = wide(a.dt, b.dt),
+             pl = wide(a.pl, b.pl), zero = wide(a.zero, b.zero);
+  auto nd = [d](int k) { return ~(d >> k); };  // byte k later: not a digit
+  // IBAN: two capitals, two digits. Phone: '+' and a digit 1-9.
+  if ((up & (up >> 1) & (d >> 2) & (d >> 3)) != 0 ||
+      (pl & ((d & ~zero) >> 1)) != 0) {
+    return true;
+  }
+  const int digits = Count64(a.d) + Count64(b.d);
+  if (digits >= 8) {
+    // SSN: ddd-dd-dddd or ddd dd dddd, the groups whole.
+    for (U128 x : {da, sp}) {
+      if ((~(d << 1) & d & (d >> 1) & (d >> 2) & (x >> 3) & (d >> 4) &
+           (d >> 5) & (x >> 6) & (d >> 7) & (d >> 8) & (d >> 9) & (d >> 10) &
+           nd(11)) != 0) {
+        return true;
+      }
+    }
+    // Phone: groups of 3, 3 and 4 digits, one or two bytes between the
+    // first two and one between the last two.
+    const U128 g3 = ~(d << 1) & d & (d >> 1) & (d >> 2) & nd(3);
+    if ((g3 & (d >> 4) & (d >> 5) & (d >> 6) & nd(7) & (d >> 8) & (d >> 9) &
+         (d >> 10) & (d >> 11) & nd(12)) != 0 ||
+        (g3 & nd(4) & (d >> 5) & (d >> 6) & (d >> 7) & nd(8) & (d >> 9) &
+         (d >> 10) & (d >> 11) & (d >> 12) & nd(13)) != 0) {
+      return true;
+    }
+  }
+  // IPv4: three dots between digits, each 2-4 bytes after the last.
+  if ((a.dt | b.dt) != 0) {
+    const U128 dd = (d << 1) & dt & (d >> 1);
+    auto near = [](U128 x) { return (x >> 2) | (x >> 3) | (x >> 4); };
+    if ((dd & near(dd & near(dd))) != 0) return true;
+  }
+  // Card: 13 digits in one run of digits joined by single ' ' or '-'.
+  if (digits >= 13) {
+    U128 g = d | ((sp | da) & (d << 1) & (d >> 1));
+    U128 r = g & (g >> 1);
+    r &= r >> 2;
+    r &= r >> 4;
+    r &= r >> 5;  // bit k: bytes k..k+12 all in g
+    while (r != 0) {
+      // The run holding the lowest such bit: from its start to its end.
+      const int s = CountTrailing(r);
+      const U128 from = g >> s;
+      const U128 inv = ~from;
+      const int l = inv == 0 ? 128 - s : CountTrailing(inv);
+      const U128 m = l >= 128 ? ~U128{0} : ((U128{1} << l) - 1);
+      if (Count128((d >> s) & m) >= 13) return true;
+      const int next = s + l;
+      if (next >= 128) break;
+      r &= ~U128{0} << next;
+    }
+  }
+  return false;
+#else
+  (void)text;
+  return true;
+#endif
 }
 
 PrefilterPlan MakePrefilterPlan(std::uint32_t kinds) {

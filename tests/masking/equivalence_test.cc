@@ -265,6 +265,55 @@ TEST(BlockKernels, Sse2AndAvx2Agree) {
   EXPECT_TRUE(internal::BlockKernelsAgree(s));
 }
 
+// The quick whole-value test that lets most short cells skip the prefilter
+// is a necessary condition: wherever the prefilter opens a window (for any
+// plan), it says "maybe". Checked with every block classifier the CPU has.
+TEST(QuickTest, NecessaryForEveryWindow) {
+  const std::vector<std::string> frags = {
+      " ",     "-",     ".",    ":",      "::",   "@",     "_",     "(",
+      ")",     "+",     "/",    "://",    "1",    "12",    "123",   "1234",
+      "0",     "4111",  "255",  "10.0.0", "fe80", "a",     "Z",     "DE",
+      "AKIA",  "ASIA",  "I",    "J",      "x",    "ox",    "xoxb-", "ey",
+      "eyJ",   "ghp_",  "sk_",  "key",    "KeY",  "=",     "-----", "BEGIN ",
+      "(555)", "+1",    "+0",   "555",    "e",    "y",     "k",     "Ak"};
+  const internal::PrefilterPlan all = internal::MakePrefilterPlan(~0u);
+  std::mt19937 rng(7);
+  for (int level = 0; level <= 2; ++level) {
+    const int before = internal::SetKernelLevelForTesting(level);
+    int misses = 0;
+    for (int n = 0; n < 200000 && misses < 5; ++n) {
+      std::string s;
+      if (n % 4 == 3) {  // arbitrary bytes
+        s.resize(rng() % 130);
+        for (char& c : s) c = static_cast<char>(rng() % 256);
+      } else {
+        std::size_t cap = 1 + rng() % internal::kQuickMaxBytes;
+        while (s.size() < cap) s += frags[rng() % frags.size()];
+        s.resize(cap);
+      }
+      internal::KindWindows w;
+      internal::Prefilter(s, 0, all, &w);
+      if (!w.empty() && !internal::MayHaveWindows(s) && misses++ < 5) {
+        ADD_FAILURE() << "level " << level << ", window of kind "
+                      << static_cast<int>(w[0].kind) << " at " << w[0].begin
+                      << " but the quick test says no: '" << s << "'";
+      }
+    }
+    internal::SetKernelLevelForTesting(before);
+  }
+  // And it lets most cells of the benchmark corpus skip the prefilter.
+  bench::Corpus c = bench::MakeCells(1 << 20);
+  std::size_t skipped = 0;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    internal::KindWindows w;
+    internal::Prefilter(c.item(i), 0, all, &w);
+    const bool maybe = internal::MayHaveWindows(c.item(i));
+    EXPECT_TRUE(w.empty() || maybe) << c.item(i);
+    skipped += maybe ? 0 : 1;
+  }
+  EXPECT_GT(skipped, c.size() * 9 / 10);
+}
+
 // The stream path searches from an offset with the bytes before it as
 // context; the fast and straightforward paths must agree there too.
 TEST_F(Equivalence, FromEveryOffset) {

@@ -185,13 +185,26 @@ namespace internal {
 void Prefilter(std::string_view text, std::size_t begin,
                const PrefilterPlan& plan, KindWindows* windows);
 
+// A quick test for values of at most kQuickMaxBytes (most cells): false
+// means that Prefilter(text, 0, plan, ...) gives no window, for every plan.
+// (It asks, on the whole value at once, the necessary conditions that the
+// prefilter's gates ask around each anchor.) Longer values: always true.
+inline constexpr std::size_t kQuickMaxBytes = 128;
+bool MayHaveWindows(std::string_view text);
+
 // The masker's compiled form, for lib/masking and its tests.
 struct RepAccess {
   static const Masker::Rep& Get(const Masker& m) { return *m.rep_; }
 };
 
-// For tests: the SSE2 and AVX2 block classifiers agree at every offset.
+// For tests: the SSE2, AVX2 and AVX-512 block classifiers agree at every
+// offset (those the CPU has).
 bool BlockKernelsAgree(std::string_view text);
+
+// For tests: use the block classifier of `level` (0 SSE2, 1 AVX2, 2
+// AVX-512BW), or the widest the CPU has if that is less. Returns the level
+// in use before. Not thread-safe: call it while nothing masks.
+int SetKernelLevelForTesting(int level);
 
 }  // namespace internal
 }  // namespace hoop::masking
