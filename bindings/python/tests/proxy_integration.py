@@ -227,6 +227,21 @@ class ProxyIntegrationTest(unittest.TestCase):
         self.assertIn("bo@corp", self.superuser(
             "SELECT email FROM customers WHERE id = 2"))
 
+    def test_client_disconnects_while_held(self):
+        p = self.psql_popen("UPDATE customers SET name = 'gone' WHERE id = 2")
+        request_id = self.proxy.wait_for("review ").split()[1]
+        p.kill()  # the client hangs up while its statement is held
+        p.communicate(timeout=30)
+        # The proxy ends that session, which cancels the held statement: an
+        # approval that comes later finds nothing to run.
+        time.sleep(0.5)
+        self.proxy.send(f"approve {request_id}")
+        rc, out, err = self.psql("SELECT name FROM customers WHERE id = 2")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Bo", out)
+        self.assertNotIn("gone", self.superuser(
+            "SELECT name FROM customers WHERE id = 2"))
+
     def test_psycopg_extended_protocol_same_connection(self):
         try:
             import psycopg
