@@ -780,7 +780,7 @@ static void test_session(void) {
   hoop_session_options* o = NULL;
   hoop_session* s = NULL;
   record_counter counter = {0, 0, 0};
-  msgbuf in;
+  msgbuf in, held_msg;
   joined j;
   const hoop_event* e;
   const hoop_slice* slices;
@@ -920,10 +920,26 @@ static void test_session(void) {
                err, HOOP_INVALID_ARGUMENT, NULL);
   CHECK_OK(hoop_session_tick(s, &err)); /* not due yet */
   CHECK(hoop_session_held_count(s) == 1);
+  /* Meanwhile the server speaks (ParameterStatus), and both the caller's
+   * buffer and the session's copy of the last chunk are overwritten: the
+   * held statement must still come out intact. */
+  held_msg = in;
+  in.len = 0;
+  {
+    size_t at = begin_msg(&in, 'S');
+    put_cstr(&in, "application_name");
+    put_cstr(&in, "psql");
+    end_msg(&in, at);
+  }
+  CHECK_OK(hoop_session_feed(s, HOOP_SERVER_TO_CLIENT, in.data, in.len, &err));
+  get_to_client(s, &j);
+  CHECK(j.len == in.len && memcmp(j.data, in.data, in.len) == 0);
+  memset(in.data, 'x', sizeof in.data);
   CHECK_OK(hoop_session_resolve(s, request_id, HOOP_RESOLUTION_APPROVE,
                                 "bo@example.com", "ticket OPS-1", &err));
   get_to_server(s, &j);
-  CHECK(j.len == in.len && memcmp(j.data, in.data, in.len) == 0);
+  CHECK(j.len == held_msg.len &&
+        memcmp(j.data, held_msg.data, held_msg.len) == 0);
   e = find_event(s, HOOP_EVENT_APPROVAL_RESOLVED);
   CHECK(e != NULL && e->resolution == HOOP_RESOLUTION_APPROVE);
   CHECK(hoop_session_held_count(s) == 0);
