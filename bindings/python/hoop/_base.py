@@ -47,7 +47,7 @@ def data(value):
 
 def text(ptr, length=None):
     """A Python str from C memory (copied), undecodable bytes replaced."""
-    if not ptr:
+    if not ptr or length == 0:
         return ""
     raw = ctypes.string_at(ptr, length) if length is not None else ptr
     return raw.decode("utf-8", "replace")

@@ -31,6 +31,7 @@ import enum
 import threading
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import _capi
 from ._base import Handle, call, cstr, new_handle, text
@@ -97,8 +98,7 @@ class Encryption(enum.IntEnum):
     FORWARD = 2  # to the server; if it says 'S' the session fails closed
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """What happened (a copy: keep it as long as you like)."""
     kind: EventKind
     decision: Decision        # COMMAND
@@ -129,11 +129,13 @@ class Stats:
     held_bytes: int
 
 
-def _enum(cls, value):
-    try:
-        return cls(value)
-    except ValueError:  # a newer library's value: keep the number
-        return value
+def _by_value(cls):
+    # A newer library's value that this binding does not know stays an int.
+    return {m.value: m for m in cls}.get
+
+
+_kind, _decision, _resolution = (_by_value(EventKind), _by_value(Decision),
+                                 _by_value(Resolution))
 
 
 class Output:
@@ -164,15 +166,12 @@ class Output:
 
     @staticmethod
     def _event(e):
-        return Event(kind=_enum(EventKind, e.kind),
-                     decision=_enum(Decision, e.decision),
-                     resolution=_enum(Resolution, e.resolution),
-                     fatal=bool(e.fatal), command_id=e.command_id,
-                     rows=e.rows,
-                     request_id=text(e.request_id, e.request_id_len),
-                     rule_id=text(e.rule_id, e.rule_id_len),
-                     text=text(e.text, e.text_len),
-                     reason=text(e.reason, e.reason_len))
+        return Event(_kind(e.kind, e.kind), _decision(e.decision, e.decision),
+                     _resolution(e.resolution, e.resolution), bool(e.fatal),
+                     e.command_id, e.rows,
+                     text(e.request_id, e.request_id_len),
+                     text(e.rule_id, e.rule_id_len),
+                     text(e.text, e.text_len), text(e.reason, e.reason_len))
 
     @property
     def valid(self):
