@@ -18,7 +18,7 @@ packages=(
   # real servers and clients for the integration tests and the demo
   postgresql-15 postgresql-client-15 python3
   # Python and Go bindings (Debian's interpreter and toolchain; psycopg 3)
-  python3-psycopg golang-go
+  python3-psycopg python3-cryptography golang-go
 )
 
 missing=()
