@@ -1082,6 +1082,52 @@ static void test_session(void) {
     hoop_session_free(s);
   }
 
+  /* Startup phase: SSLRequest answered per the options, then the startup
+   * packet reported. */
+  {
+    int accept;
+    for (accept = 0; accept < 2; ++accept) {
+      msgbuf ssl, startup;
+      ssl.len = 0;
+      put_u32(&ssl, 8);
+      put_u32(&ssl, 80877103u);
+      startup.len = 0;
+      put_u32(&startup, 0);
+      put_u32(&startup, 196608u); /* protocol 3.0 */
+      put_cstr(&startup, "user");
+      put_cstr(&startup, "ana");
+      put_cstr(&startup, "database");
+      put_cstr(&startup, "warehouse");
+      put_u8(&startup, 0);
+      startup.data[3] = (uint8_t)startup.len;
+      o = analyst_options(policy, masker, "s-capi-startup");
+      CHECK_OK(hoop_session_options_set_start(o, HOOP_PG_START_STARTUP, NULL));
+      CHECK_OK(hoop_session_options_set_ssl(
+          o, accept ? HOOP_PG_ENCRYPTION_ACCEPT : HOOP_PG_ENCRYPTION_REFUSE,
+          NULL));
+      s = NULL;
+      CHECK_OK(hoop_session_new_postgres(o, &s, &err));
+      hoop_session_options_free(o);
+      if (s == NULL) continue;
+      CHECK_OK(hoop_session_feed(s, HOOP_CLIENT_TO_SERVER, ssl.data, ssl.len,
+                                 &err));
+      CHECK(hoop_session_to_server_bytes(s) == 0);
+      get_to_client(s, &j);
+      CHECK(j.len == 1 && j.data[0] == (accept ? 'S' : 'N'));
+      CHECK((find_event(s, HOOP_EVENT_TLS_REQUESTED) != NULL) == accept);
+      /* (With ACCEPT the proxy now does TLS and feeds the plaintext.) */
+      CHECK_OK(hoop_session_feed(s, HOOP_CLIENT_TO_SERVER, startup.data,
+                                 startup.len, &err));
+      get_to_server(s, &j);
+      CHECK(j.len == startup.len &&
+            memcmp(j.data, startup.data, startup.len) == 0);
+      e = find_event(s, HOOP_EVENT_STARTUP);
+      CHECK(e != NULL && CONTAINS_STR(e->text, e->text_len, "user=ana") &&
+            CONTAINS_STR(e->text, e->text_len, "database=warehouse"));
+      hoop_session_free(s);
+    }
+  }
+
   /* Malformed input is an event, not a failed call. */
   o = analyst_options(policy, masker, "s-capi-bad");
   s = NULL;
