@@ -9,10 +9,11 @@
  *
  *   capi_test            every group
  *   capi_test masker id  only those groups (version errors policy masker
- *                        identity recorder options session)
+ *                        identity recorder options session threads)
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -724,15 +725,25 @@ static void test_options(void) {
 
 /* --- session --------------------------------------------------------------- */
 
+/* Touches only its own counter: it may run on a recorder thread. */
 typedef struct {
   int records;
   size_t bytes;
   int closed;
+  int bad; /* records that were not a varint length + that many bytes */
 } record_counter;
 
 static int count_record(void* user, const uint8_t* framed, size_t len) {
   record_counter* c = (record_counter*)user;
-  CHECK(framed != NULL && len > 1);
+  uint64_t n = 0;
+  size_t i = 0;
+  int shift = 0;
+  while (framed != NULL && i < len && i < 10) {
+    n |= (uint64_t)(framed[i] & 0x7F) << shift;
+    shift += 7;
+    if ((framed[i++] & 0x80) == 0) break;
+  }
+  if (framed == NULL || n == 0 || i + n != len) c->bad++;
   c->records++;
   c->bytes += len;
   return 0;
@@ -779,7 +790,7 @@ static void test_session(void) {
   hoop_recorder* rec = NULL;
   hoop_session_options* o = NULL;
   hoop_session* s = NULL;
-  record_counter counter = {0, 0, 0};
+  record_counter counter = {0, 0, 0, 0};
   msgbuf in, held_msg;
   joined j;
   const hoop_event* e;
@@ -1019,7 +1030,7 @@ static void test_session(void) {
           two[1] == stats.bytes_server_to_client && two[2] == 77);
   }
 
-  CHECK(counter.records > 0);
+  CHECK(counter.records > 0 && counter.bad == 0);
   CHECK(counter.closed == 0);
   EXPECT_ERROR(hoop_session_finish(s, (hoop_end_reason)99, "done", &err), err,
                HOOP_INVALID_ARGUMENT, NULL);
@@ -1148,6 +1159,142 @@ static void test_session(void) {
   hoop_policy_free(policy);
 }
 
+/* --- threads ---------------------------------------------------------------- */
+
+/* hoop.h: policies and maskers are immutable and shared by any number of
+ * threads; scratches and sessions are one per thread. Each thread masks
+ * cells with the shared masker and runs a session over the shared policy and
+ * masker whose records go to a callback on the session's recorder thread.
+ * (Run under ASan+UBSan in the sanitizer build.) */
+enum { kThreads = 4 };
+
+typedef struct {
+  const hoop_policy* policy;
+  const hoop_masker* masker;
+  int index;
+  int failures; /* this thread's own count; summed by main */
+  record_counter records;
+} thread_job;
+
+static int64_t system_like_clock(void* user) {
+  (void)user;
+  return 1800000000000LL;
+}
+
+static void* thread_main(void* arg) {
+  thread_job* job = (thread_job*)arg;
+  hoop_mask_scratch* scratch = NULL;
+  hoop_session_options* o = hoop_session_options_new();
+  hoop_recorder* rec = NULL;
+  hoop_session* s = NULL;
+  char cell[64];
+  char id[32];
+  int i;
+  if (o == NULL || hoop_mask_scratch_new(&scratch, NULL) != HOOP_OK) {
+    job->failures++;
+    return NULL;
+  }
+  for (i = 0; i < 2000; ++i) {
+    const char* out = NULL;
+    size_t out_len = 0;
+    const int n = snprintf(cell, sizeof cell, "u%d.t%d@example.com", i,
+                           job->index);
+    if (hoop_masker_mask_cell(job->masker, scratch, "email", 5, "text", 4,
+                              cell, (size_t)n, &out, &out_len,
+                              NULL) != HOOP_OK ||
+        out == NULL || out_len != 7 || memcmp(out, "[EMAIL]", 7) != 0) {
+      job->failures++;
+    }
+    if (i % 100 == 99) hoop_mask_scratch_reset(scratch);
+  }
+  hoop_mask_scratch_free(scratch);
+
+  snprintf(id, sizeof id, "s-thread-%d", job->index);
+  {
+    static const char* const kGroups[] = {"analysts"};
+    hoop_identity* who = NULL;
+    hoop_identity_new("ana", NULL, kGroups, 1, HOOP_IDENTITY_PERSON, &who,
+                      NULL);
+    hoop_session_options_set_identity(o, who, NULL);
+    hoop_identity_free(who);
+  }
+  hoop_session_options_set_session_id(o, id, NULL);
+  hoop_session_options_set_policy(o, job->policy, NULL);
+  hoop_session_options_set_masker(o, job->masker, NULL);
+  hoop_session_options_set_resource(o, "warehouse-eu", HOOP_RESOURCE_POSTGRES,
+                                    NULL);
+  hoop_session_options_set_start(o, HOOP_PG_START_NORMAL, NULL);
+  hoop_session_options_set_clock(o, system_like_clock, NULL, NULL);
+  /* Default queue: records are written on the recorder's own thread. */
+  hoop_recorder_new_callback(count_record, count_close, &job->records, &rec,
+                             NULL);
+  hoop_session_options_set_recorder(o, rec, NULL);
+  hoop_recorder_free(rec);
+  if (hoop_session_new_postgres(o, &s, NULL) != HOOP_OK) {
+    job->failures++;
+    hoop_session_options_free(o);
+    return NULL;
+  }
+  hoop_session_options_free(o);
+  for (i = 0; i < 50; ++i) {
+    static const char* const kCols[] = {"email"};
+    const char* rows[1];
+    msgbuf in;
+    const uint8_t* data = NULL;
+    size_t len = 0;
+    snprintf(cell, sizeof cell, "r%d.t%d@example.com", i, job->index);
+    rows[0] = cell;
+    in.len = 0;
+    query_msg(&in, "SELECT email FROM customers");
+    if (hoop_session_feed(s, HOOP_CLIENT_TO_SERVER, in.data, in.len, NULL) !=
+            HOOP_OK ||
+        hoop_session_to_server_bytes(s) != in.len) {
+      job->failures++;
+    }
+    in.len = 0;
+    result_msgs(&in, kCols, 1, rows, 1);
+    if (hoop_session_feed(s, HOOP_SERVER_TO_CLIENT, in.data, in.len, NULL) !=
+            HOOP_OK ||
+        hoop_session_to_client_joined(s, &data, &len, NULL) != HOOP_OK ||
+        contains(data, len, cell, strlen(cell)) ||
+        !contains(data, len, "[EMAIL]", 7)) {
+      job->failures++;
+    }
+  }
+  if (hoop_session_finish(s, HOOP_END_CLIENT_CLOSED, NULL, NULL) != HOOP_OK) {
+    job->failures++;
+  }
+  hoop_session_free(s);
+  return NULL;
+}
+
+static void test_threads(void) {
+  hoop_policy* policy = NULL;
+  hoop_masker* masker = NULL;
+  pthread_t threads[kThreads];
+  thread_job jobs[kThreads];
+  int i;
+  CHECK_OK(hoop_policy_new_from_text(kPolicy, strlen(kPolicy), NULL, &policy,
+                                     NULL));
+  CHECK_OK(hoop_masker_new_default(&masker, NULL));
+  for (i = 0; i < kThreads; ++i) {
+    memset(&jobs[i], 0, sizeof jobs[i]);
+    jobs[i].policy = policy;
+    jobs[i].masker = masker;
+    jobs[i].index = i;
+    CHECK(pthread_create(&threads[i], NULL, thread_main, &jobs[i]) == 0);
+  }
+  for (i = 0; i < kThreads; ++i) {
+    CHECK(pthread_join(threads[i], NULL) == 0);
+    CHECK(jobs[i].failures == 0);
+    /* finish joined the recorder thread: its counts are final and seen. */
+    CHECK(jobs[i].records.records > 100 && jobs[i].records.bad == 0);
+    CHECK(jobs[i].records.closed == 1);
+  }
+  hoop_masker_free(masker);
+  hoop_policy_free(policy);
+}
+
 /* --- main ------------------------------------------------------------------ */
 
 typedef struct {
@@ -1160,6 +1307,7 @@ static const group kGroups[] = {
     {"policy", test_policy},     {"masker", test_masker},
     {"identity", test_identity}, {"recorder", test_recorder},
     {"options", test_options},   {"session", test_session},
+    {"threads", test_threads},
 };
 
 int main(int argc, char** argv) {
