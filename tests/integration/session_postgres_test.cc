@@ -796,10 +796,28 @@ TEST_F(SessionPostgresTest, PlantedValuesNeverReachClientOrRecords) {
 // libraries' one-off allocations while being 16x smaller than the result: a
 // session that buffered the result (or even 1/16 of it) would fail.
 
+//
+// Under AddressSanitizer the allocator's quarantine keeps freed memory
+// resident (256 MiB by default), so RSS says nothing about the session: the
+// sanitized build streams a tenth of the data through the same path and
+// checks the bytes, not the memory.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
 TEST_F(SessionPostgresTest, GigabyteResultStreamsWithBoundedMemory) {
   StartProxy();
   constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
-  constexpr int kRows = 1'100'000;  // 1000 x 'x' + id + newline per row
+  // 1000 x 'x' + id + newline per row: 1.11 GB in all.
+  constexpr int kRows = kSanitized ? 110'000 : 1'100'000;
   constexpr std::uint64_t kBound = std::uint64_t{64} << 20;
 
   const std::optional<std::uint64_t> rss_before = StatusKb("VmRSS");
@@ -820,7 +838,7 @@ TEST_F(SessionPostgresTest, GigabyteResultStreamsWithBoundedMemory) {
   std::uint64_t payload = 0;
   for (int i = 1; i <= kRows; ++i)
     payload += 1000 + std::to_string(i).size() + 1;
-  EXPECT_GE(payload, kGiB);
+  EXPECT_GE(payload, kSanitized ? kGiB / 10 : kGiB);
   EXPECT_GE(rep.stats.bytes_server_to_client, payload);
   EXPECT_GE(rep.written_to_client, payload);
   EXPECT_GE(rep.stats.bytes_forwarded_to_client, payload);
@@ -843,7 +861,9 @@ TEST_F(SessionPostgresTest, GigabyteResultStreamsWithBoundedMemory) {
               static_cast<unsigned long long>(growth / 1024),
               static_cast<unsigned long long>(kBound / 1024),
               reset ? "yes" : "no");
-  EXPECT_LT(growth, kBound);
+  if (!kSanitized) {
+    EXPECT_LT(growth, kBound);
+  }
 }
 
 }  // namespace
