@@ -18,11 +18,12 @@
  *                                &who, &err);
  *
  *   hoop_session_options* o = hoop_session_options_new();
- *   hoop_session_options_set_session_id(o, "s-0001");
- *   hoop_session_options_set_identity(o, who);
- *   hoop_session_options_set_resource(o, "warehouse-eu", HOOP_RESOURCE_POSTGRES);
- *   hoop_session_options_set_policy(o, policy);
- *   hoop_session_options_set_masker(o, masker);
+ *   hoop_session_options_set_session_id(o, "s-0001", NULL);
+ *   hoop_session_options_set_identity(o, who, NULL);
+ *   hoop_session_options_set_resource(o, "warehouse-eu",
+ *                                     HOOP_RESOURCE_POSTGRES, NULL);
+ *   hoop_session_options_set_policy(o, policy, NULL);
+ *   hoop_session_options_set_masker(o, masker, NULL);
  *   hoop_session* s = NULL;
  *   hoop_session_new_postgres(o, &s, &err);
  *   hoop_session_options_free(o);   // the session copied what it needs
@@ -459,8 +460,9 @@ HOOP_EXPORT hoop_status hoop_recorder_set_checkpoint_every(
  *   clock            system      milliseconds since the Unix epoch
  *
  * Setters that take a handle "share" it (policy, masker) or "copy" it
- * (identity, recorder). Setters fail only on NULL/invalid arguments or
- * lack of memory. Thread-safety: configuration (see the top).
+ * (identity, recorder); passing NULL restores the default. Setters fail
+ * only on NULL/invalid arguments or lack of memory. Thread-safety:
+ * configuration (see the top).
  * ------------------------------------------------------------------------ */
 typedef struct hoop_session_options hoop_session_options;
 
