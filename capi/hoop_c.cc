@@ -360,7 +360,7 @@ hoop_status Feed(hoop_session* s, int from, const uint8_t* data,
     return Fail(err, HOOP_FAILED_PRECONDITION, "the session is finished");
   }
   std::string_view bytes = View(data, len);
-  if (copy) {
+  if (copy && !bytes.empty()) {
     // Do not keep a huge buffer alive after one huge chunk.
     if (s->input.capacity() > (size_t{4} << 20) &&
         len < s->input.capacity() / 4) {

@@ -1003,6 +1003,12 @@ static void test_session(void) {
   CHECK(n == 1 && slices != NULL && slices[0].data == in.data &&
         slices[0].len == in.len);
 
+  /* Nothing to feed (a Go nil slice): an empty output. */
+  CHECK_OK(hoop_session_feed(s, HOOP_SERVER_TO_CLIENT, NULL, 0, &err));
+  CHECK(hoop_session_to_client(s, &n) == NULL && n == 0);
+  CHECK_OK(hoop_session_feed_borrowed(s, HOOP_CLIENT_TO_SERVER, NULL, 0, &err));
+  CHECK(hoop_session_to_server(s, &n) == NULL && n == 0);
+
   /* Argument errors leave an empty output. */
   EXPECT_ERROR(hoop_session_feed(s, (hoop_direction)2, in.data, in.len, &err),
                err, HOOP_INVALID_ARGUMENT, NULL);
