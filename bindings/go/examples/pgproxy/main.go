@@ -35,7 +35,8 @@ var (
 	groups   = flag.String("groups", "", "comma-separated groups")
 	timeout  = flag.Float64("review-timeout", 300, "seconds, then held commands are denied")
 
-	mu    sync.Mutex // guards conns
+	base  hoop.SessionOptions // what every session is made from
+	mu    sync.Mutex          // guards conns
 	conns = map[*conn]bool{}
 )
 
@@ -87,7 +88,7 @@ func (c *conn) pump(dir hoop.Direction, from net.Conn) {
 	}
 }
 
-func handle(client net.Conn, policy *hoop.Policy, masker *hoop.Masker, id int) {
+func handle(client net.Conn, id int) {
 	defer client.Close()
 	server, err := net.Dial("tcp", *upstream)
 	if err != nil {
@@ -95,23 +96,9 @@ func handle(client net.Conn, policy *hoop.Policy, masker *hoop.Masker, id int) {
 		return
 	}
 	defer server.Close()
-	var gs []string
-	if *groups != "" {
-		gs = strings.Split(*groups, ",")
-	}
-	k, err := hoop.ParseIdentityKind(*kind)
-	if err != nil {
-		log.Fatal(err)
-	}
-	identity, err := hoop.NewIdentity(hoop.IdentityFields{Subject: *user, Kind: k, Groups: gs})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer identity.Close()
-	s, err := hoop.NewPostgresSession(hoop.SessionOptions{
-		SessionID: fmt.Sprintf("pgproxy-%d", id), Policy: policy, Masker: masker,
-		Profiles: map[string]*hoop.Masker{"default": masker}, // rules name it
-		Identity: identity, Resource: *resource, ReviewTimeout: time.Duration(*timeout * float64(time.Second))})
+	o := base // policy, masker, identity: shared by every session
+	o.SessionID = fmt.Sprintf("pgproxy-%d", id)
+	s, err := hoop.NewPostgresSession(o)
 	if err != nil {
 		log.Print(err)
 		return
@@ -165,27 +152,36 @@ func admin() {
 	}
 }
 
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
 func main() {
 	flag.Parse()
 	policy, err := hoop.LoadPolicyFile(*policyF)
-	if err != nil {
-		log.Fatal(err)
-	}
+	check(err)
 	masker, err := hoop.DefaultMasker()
-	if err != nil {
-		log.Fatal(err)
+	check(err)
+	k, err := hoop.ParseIdentityKind(*kind)
+	check(err)
+	var gs []string
+	if *groups != "" {
+		gs = strings.Split(*groups, ",")
 	}
+	identity, err := hoop.NewIdentity(hoop.IdentityFields{Subject: *user, Kind: k, Groups: gs})
+	check(err)
+	base = hoop.SessionOptions{Policy: policy, Masker: masker, Identity: identity,
+		Profiles: map[string]*hoop.Masker{"default": masker}, // rules name it
+		Resource: *resource, ReviewTimeout: time.Duration(*timeout * float64(time.Second))}
 	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		log.Fatal(err)
-	}
+	check(err)
 	fmt.Printf("listening on %s (hoop %s)\n", ln.Addr(), hoop.Version())
 	go admin()
 	for id := 1; ; id++ {
 		client, err := ln.Accept()
-		if err != nil {
-			log.Fatal(err)
-		}
-		go handle(client, policy, masker, id)
+		check(err)
+		go handle(client, id)
 	}
 }
