@@ -264,6 +264,32 @@ class ProxyIntegrationTest(unittest.TestCase):
                 conn.execute("DROP TABLE customers")
             self.assertEqual(conn.execute("SELECT 1").fetchone(), (1,))
 
+    def test_psycopg_pipeline_mode(self):
+        try:
+            import psycopg
+        except ImportError:
+            self.skipTest("python3-psycopg is not installed")
+        with psycopg.connect(self.dsn(), autocommit=True) as conn:
+            with conn.pipeline():
+                c1 = conn.execute(
+                    "SELECT email FROM customers WHERE id = %s", (1,))
+                c2 = conn.execute(
+                    "SELECT email FROM customers WHERE id = %s", (2,))
+            self.assertEqual(c1.fetchall(), [("[EMAIL]",)])
+            self.assertEqual(c2.fetchall(), [("[EMAIL]",)])
+            # A denied statement inside a pipeline fails it, as a server
+            # error would ...
+            with self.assertRaises(psycopg.errors.InsufficientPrivilege) as e:
+                with conn.pipeline():
+                    conn.execute("SELECT %s::int", (1,))
+                    conn.execute("DROP TABLE customers", prepare=True)
+            self.assertIn(DENY_MESSAGE, str(e.exception))
+            # ... and the connection stays in step.
+            with conn.pipeline():
+                c3 = conn.execute("SELECT %s::int + 1", (41,))
+            self.assertEqual(c3.fetchone(), (42,))
+            self.assertIn("customers", self.superuser(r"\dt customers"))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
