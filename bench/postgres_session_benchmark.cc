@@ -70,8 +70,8 @@ rules:
 std::string RowDescription() {
   pg::RowDescription rd;
   const std::pair<const char*, std::uint32_t> cols[] = {
-      {"id", 23},      {"customer", 25}, {"contact", 25},
-      {"note", 25},    {"created", 1184}, {"amount", 1700}};
+      {"id", 23},   {"customer", 25},  {"contact", 25},
+      {"note", 25}, {"created", 1184}, {"amount", 1700}};
   for (const auto& [name, oid] : cols) {
     pg::FieldDescription f;
     f.name = name;
@@ -92,10 +92,10 @@ const std::string& ResultStream() {
     out->reserve(static_cast<std::size_t>(rows) * 112 + 4096);
     out->append(RowDescription());
     std::mt19937_64 rng(20261126);
-    static const char* const kFirst[] = {"Maria", "Jonas", "Aiko", "Pedro",
-                                         "Fatima", "Liam", "Chen", "Olga"};
-    static const char* const kLast[] = {"Silva", "Berg", "Tanaka", "Okafor",
-                                        "Novak", "Murphy", "Rossi", "Kim"};
+    static const char* const kFirst[] = {"Maria",  "Jonas", "Aiko", "Pedro",
+                                         "Fatima", "Liam",  "Chen", "Olga"};
+    static const char* const kLast[] = {"Silva", "Berg",   "Tanaka", "Okafor",
+                                        "Novak", "Murphy", "Rossi",  "Kim"};
     static const char* const kNotes[] = {
         "delivered to front desk",
         "customer asked for a paper invoice",
@@ -107,8 +107,8 @@ const std::string& ResultStream() {
         "backordered two weeks"};
     static const char* const kPii[] = {
         "maria.silva@example.com", "card 4111 1111 1111 1111 exp 12/29",
-        "ssn 123-45-6789", "jonas.berg+orders@mail.example.org",
-        "5555-5555-5555-4444", "078-05-1120"};
+        "ssn 123-45-6789",         "jonas.berg+orders@mail.example.org",
+        "5555-5555-5555-4444",     "078-05-1120"};
     std::vector<pg::Value> cells;
     std::string id, customer, created, amount;
     for (int row = 0; row < rows; ++row) {
@@ -119,7 +119,8 @@ const std::string& ResultStream() {
                 std::to_string(rng() % 10) + " 1" + std::to_string(rng() % 10) +
                 ":3" + std::to_string(rng() % 10) + ":0" +
                 std::to_string(rng() % 10) + "+00";
-      amount = std::to_string(rng() % 10000) + "." + std::to_string(10 + rng() % 90);
+      amount =
+          std::to_string(rng() % 10000) + "." + std::to_string(10 + rng() % 90);
       const bool pii = rng() % 5 == 0;  // one row in five: one PII cell
       const bool in_contact = rng() % 2 == 0;
       cells.emplace_back(id);
@@ -208,7 +209,8 @@ void BM_Stream_Memcpy(benchmark::State& state) {
       benchmark::ClobberMemory();
     }
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * stream.size()));
+  state.SetBytesProcessed(
+      static_cast<int64_t>(state.iterations() * stream.size()));
 }
 
 void BM_Stream_Decode(benchmark::State& state) {
@@ -228,7 +230,8 @@ void BM_Stream_Decode(benchmark::State& state) {
     }
     if (!dec.status(dir).ok()) state.SkipWithError("decode failed");
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * stream.size()));
+  state.SetBytesProcessed(
+      static_cast<int64_t>(state.iterations() * stream.size()));
   state.counters["frames"] = static_cast<double>(frames);
 }
 
@@ -239,10 +242,11 @@ void BM_Stream_DecodeMaskCells(benchmark::State& state) {
   const Direction dir = Direction::kServerToClient;
   const hoop::masking::Masker& m = *DefaultMasker();
   const std::pair<const char*, const char*> cols[] = {
-      {"id", "int4"},  {"customer", "text"},       {"contact", "text"},
+      {"id", "int4"},   {"customer", "text"},       {"contact", "text"},
       {"note", "text"}, {"created", "timestamptz"}, {"amount", "numeric"}};
   std::vector<hoop::masking::ColumnPlan> plans;
-  for (const auto& [name, type] : cols) plans.push_back(m.PlanColumn(name, type));
+  for (const auto& [name, type] : cols)
+    plans.push_back(m.PlanColumn(name, type));
   hoop::masking::Arena arena(1 << 20);
   hoop::masking::MaskCounters counters;
   std::size_t changed = 0;
@@ -268,7 +272,8 @@ void BM_Stream_DecodeMaskCells(benchmark::State& state) {
     }
     if (!dec.status(dir).ok()) state.SkipWithError("decode failed");
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * stream.size()));
+  state.SetBytesProcessed(
+      static_cast<int64_t>(state.iterations() * stream.size()));
   state.counters["cells_masked"] = static_cast<double>(changed);
 }
 
@@ -287,8 +292,9 @@ void StreamSession(benchmark::State& state, Mode mode) {
     }
     out_bytes = 0;
     for (std::size_t at = 0; at < stream.size(); at += kChunk) {
-      const session::Output& out = s->Feed(
-          Direction::kServerToClient, std::string_view(stream).substr(at, kChunk));
+      const session::Output& out =
+          s->Feed(Direction::kServerToClient,
+                  std::string_view(stream).substr(at, kChunk));
       out_bytes += out.to_client_bytes();
       if (out.close) {
         state.SkipWithError("session closed");
@@ -298,7 +304,8 @@ void StreamSession(benchmark::State& state, Mode mode) {
     stats = s->stats();
     s->Finish(2, "bench");
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * stream.size()));
+  state.SetBytesProcessed(
+      static_cast<int64_t>(state.iterations() * stream.size()));
   state.counters["rows"] = static_cast<double>(stats.rows);
   state.counters["rows_rewritten"] = static_cast<double>(stats.rows_rewritten);
   state.counters["cells_masked"] = static_cast<double>(stats.cells_masked);
@@ -330,9 +337,12 @@ const RoundTrip& SmallQuery() {
         "select id, customer, contact, note, created, amount from orders "
         "where id = 1"});
     r->reply = RowDescription();
-    std::vector<pg::Value> cells = {
-        "1000001", "Maria Silva", "maria.silva@example.com",
-        "delivered to front desk", "2026-03-14 15:30:07+00", "129.90"};
+    std::vector<pg::Value> cells = {"1000001",
+                                    "Maria Silva",
+                                    "maria.silva@example.com",
+                                    "delivered to front desk",
+                                    "2026-03-14 15:30:07+00",
+                                    "129.90"};
     pg::Encode(pg::DataRow{cells}, &r->reply);
     pg::Encode(pg::CommandComplete{"SELECT 1"}, &r->reply);
     pg::Encode(pg::ReadyForQuery{'I'}, &r->reply);
@@ -357,7 +367,8 @@ void BM_RoundTrip_Decode(benchmark::State& state) {
       }
     }
   }
-  if (frames != 5 * static_cast<std::size_t>(state.iterations())) state.SkipWithError("lost frames");
+  if (frames != 5 * static_cast<std::size_t>(state.iterations()))
+    state.SkipWithError("lost frames");
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
 
@@ -376,8 +387,8 @@ void RoundTripSession(benchmark::State& state, Mode mode) {
     benchmark::DoNotOptimize(out_bytes);
   }
   // The email is masked: the reply the client gets is not the server's.
-  if (mode != Mode::kNoMask && s->stats().cells_masked <
-                                  static_cast<std::uint64_t>(state.iterations()))
+  if (mode != Mode::kNoMask &&
+      s->stats().cells_masked < static_cast<std::uint64_t>(state.iterations()))
     state.SkipWithError("the email was not masked");
   s->Finish(2, "bench");
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
@@ -394,16 +405,22 @@ void BM_RoundTrip_Session_Record(benchmark::State& state) {
   RoundTripSession(state, Mode::kMaskRecord);
 }
 
-BENCHMARK(BM_Stream_Memcpy)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Stream_Decode)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Stream_DecodeMaskCells)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Stream_Session_NoMask)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Stream_Session_Mask)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Stream_Session_MaskRecord)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_RoundTrip_Decode);
-BENCHMARK(BM_RoundTrip_Session_NoMask);
-BENCHMARK(BM_RoundTrip_Session);
-BENCHMARK(BM_RoundTrip_Session_Record);
+BENCHMARK(BM_Stream_Memcpy)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Stream_Decode)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Stream_DecodeMaskCells)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_Stream_Session_NoMask)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_Stream_Session_Mask)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Stream_Session_MaskRecord)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_RoundTrip_Decode)->UseRealTime();
+BENCHMARK(BM_RoundTrip_Session_NoMask)->UseRealTime();
+BENCHMARK(BM_RoundTrip_Session)->UseRealTime();
+BENCHMARK(BM_RoundTrip_Session_Record)->UseRealTime();
 
 }  // namespace
 

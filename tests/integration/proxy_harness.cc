@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <asio.hpp>
 #include <chrono>
 #include <deque>
 #include <future>
@@ -11,8 +12,6 @@
 #include <optional>
 #include <thread>
 #include <utility>
-
-#include <asio.hpp>
 
 #include "absl/status/status.h"
 #include "hoop/session/recorder.h"
@@ -90,9 +89,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     asio::error_code ec;
     tcp::resolver resolver(server_.get_executor());
-    auto endpoints = resolver.resolve(options_.upstream_host,
-                                      std::to_string(options_.upstream_port),
-                                      ec);
+    auto endpoints = resolver.resolve(
+        options_.upstream_host, std::to_string(options_.upstream_port), ec);
     if (!ec) asio::connect(server_, endpoints, ec);
     if (ec) {
       // The client sees its connection drop; the session says why.
@@ -159,8 +157,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
             op.done->set_value({});
             continue;
           }
-          out = &session_->Resolve(op.id, op.resolution, op.approver,
-                                   op.reason);
+          out =
+              &session_->Resolve(op.id, op.resolution, op.approver, op.reason);
           break;
         }
         case Op::kTick:
@@ -407,8 +405,8 @@ class ProxyHarness::Impl {
         acceptor_.close(ec);
         for (auto& c : conns_)
           if (!c->closed())
-            c->Enqueue(Connection::Op::Finish(kGatewayShutdown,
-                                              "test proxy stopped"));
+            c->Enqueue(
+                Connection::Op::Finish(kGatewayShutdown, "test proxy stopped"));
         return 0;
       });
       const absl::Time until = absl::Now() + absl::Seconds(5);

@@ -83,17 +83,17 @@ struct ProxyHarnessOptions {
 struct ConnectionReport {
   int index = -1;
   std::string session_id;
-  bool closed = false;        // both sockets closed, session finished
-  std::string setup_error;    // the factory or NewPostgresSession failed
-  std::vector<session::Event> events;  // every Output's events, in order
-  session::SessionStats stats;         // after the last call
+  bool closed = false;      // both sockets closed, session finished
+  std::string setup_error;  // the factory or NewPostgresSession failed
+  std::vector<session::Event> events;   // every Output's events, in order
+  session::SessionStats stats;          // after the last call
   std::uint64_t written_to_client = 0;  // bytes the proxy wrote
   std::uint64_t written_to_server = 0;
   std::string captured_to_client;  // with ProxyHarnessOptions::capture
   std::string captured_to_server;
-  std::string record_stream;                   // framed, as a file holds it
-  std::vector<session::v1::Record> records;    // parsed
-  bool saw_close = false;  // some Output had close set
+  std::string record_stream;                 // framed, as a file holds it
+  std::vector<session::v1::Record> records;  // parsed
+  bool saw_close = false;                    // some Output had close set
 };
 
 class ProxyHarness {

@@ -103,9 +103,12 @@ rules:
 // none may ever reach the client or the records.
 const std::vector<std::string>& Planted() {
   static const auto* v = new std::vector<std::string>{
-      "alice.planted@example.com", "bob.planted@example.org",
-      "4111111111111111",          "5555-5555-5555-4444",
-      "123-45-6789",               "078-05-1120",
+      "alice.planted@example.com",
+      "bob.planted@example.org",
+      "4111111111111111",
+      "5555-5555-5555-4444",
+      "123-45-6789",
+      "078-05-1120",
   };
   return *v;
 }
@@ -149,17 +152,18 @@ Child Spawn(const std::vector<std::string>& argv,
   const pid_t pid = ::fork();
   if (pid == 0) {
     const int in = ::open("/dev/null", O_RDONLY);
-    const int out = ::open(c.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                           0600);
-    const int err = ::open(c.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                           0600);
+    const int out =
+        ::open(c.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err =
+        ::open(c.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (in < 0 || out < 0 || err < 0) ::_exit(126);
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
     for (const std::string& e : env) ::putenv(const_cast<char*>(e.c_str()));
     std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const std::string& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     ::execv(args[0], args.data());
     ::_exit(127);
@@ -193,8 +197,8 @@ Ran Wait(const Child& c, absl::Duration timeout) {
 }
 
 Ran RunChild(const std::vector<std::string>& argv,
-        const std::vector<std::string>& env = {},
-        absl::Duration timeout = absl::Seconds(60)) {
+             const std::vector<std::string>& env = {},
+             absl::Duration timeout = absl::Seconds(60)) {
   return Wait(Spawn(argv, env), timeout);
 }
 
@@ -204,8 +208,7 @@ std::optional<std::uint64_t> StatusKb(std::string_view field) {
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind(std::string(field) + ":", 0) == 0) {
-      return std::strtoull(line.c_str() + field.size() + 1, nullptr, 10) *
-             1024;
+      return std::strtoull(line.c_str() + field.size() + 1, nullptr, 10) * 1024;
     }
   }
   return std::nullopt;
@@ -232,8 +235,8 @@ std::string Describe(const ConnectionReport& r) {
                                r.setup_error, "' events:\n");
   for (const Event& e : r.events) {
     absl::StrAppend(&s, "  ", std::string(EventKindName(e.kind)),
-                    " cmd=", e.command_id, " decision=",
-                    std::string(policy::DecisionName(e.decision)),
+                    " cmd=", e.command_id,
+                    " decision=", std::string(policy::DecisionName(e.decision)),
                     " rule=", e.rule_id, " req=", e.request_id,
                     " text=", e.text.substr(0, 120), " reason=", e.reason,
                     e.fatal ? " FATAL" : "", "\n");
@@ -269,16 +272,18 @@ class SessionPostgresTest : public ::testing::Test {
         "CREATE ROLE ", kUser, " LOGIN PASSWORD '", kPassword, "';\n",
         "CREATE DATABASE ", kDatabase, " OWNER ", kUser, ";\n"));
     if (setup.ok()) {
-      setup = server_->Psql(absl::StrCat(
-          "SET ROLE ", kUser, ";\n"
-          "CREATE TABLE customers (id int PRIMARY KEY, email text UNIQUE, "
-          "card text, ssn text, note text);\n"
-          "INSERT INTO customers VALUES "
-          "(1, 'alice.planted@example.com', '4111111111111111', "
-          "'123-45-6789', 'call alice.planted@example.com'),"
-          "(2, 'bob.planted@example.org', '5555-5555-5555-4444', "
-          "'078-05-1120', 'card 5555-5555-5555-4444 on file');\n"
-          "CREATE TABLE ledger (id int PRIMARY KEY, amount int);\n"),
+      setup = server_->Psql(
+          absl::StrCat(
+              "SET ROLE ", kUser,
+              ";\n"
+              "CREATE TABLE customers (id int PRIMARY KEY, email text UNIQUE, "
+              "card text, ssn text, note text);\n"
+              "INSERT INTO customers VALUES "
+              "(1, 'alice.planted@example.com', '4111111111111111', "
+              "'123-45-6789', 'call alice.planted@example.com'),"
+              "(2, 'bob.planted@example.org', '5555-5555-5555-4444', "
+              "'078-05-1120', 'card 5555-5555-5555-4444 on file');\n"
+              "CREATE TABLE ledger (id int PRIMARY KEY, amount int);\n"),
           kDatabase);
     }
     if (!setup.ok()) *start_error_ = setup.status().ToString();
@@ -288,8 +293,8 @@ class SessionPostgresTest : public ::testing::Test {
       return;
     }
     policy_ = new std::shared_ptr<const policy::Policy>(*policy);
-    masker_ = new std::shared_ptr<const masking::Masker>(
-        masking::Masker::Default());
+    masker_ =
+        new std::shared_ptr<const masking::Masker>(masking::Masker::Default());
   }
 
   static void TearDownTestSuite() {
@@ -319,8 +324,8 @@ class SessionPostgresTest : public ::testing::Test {
     ProxyHarnessOptions o;
     o.upstream_port = server_->port();
     o.capture = capture;
-    o.session_options = [review_timeout](int index)
-        -> absl::StatusOr<PostgresOptions> {
+    o.session_options =
+        [review_timeout](int index) -> absl::StatusOr<PostgresOptions> {
       PostgresOptions p;
       p.common.session_id = absl::StrCat("itest-", index);
       p.common.identity.subject = "tester";
@@ -354,10 +359,16 @@ class SessionPostgresTest : public ::testing::Test {
   // psql through the proxy: unaligned, tuples only, verbose errors (so the
   // SQLSTATE is printed), going on after errors; one -c per statement.
   std::vector<std::string> PsqlArgs(const std::vector<std::string>& sql) {
-    std::vector<std::string> a = {
-        "/usr/lib/postgresql/15/bin/psql", "-X", "-A", "-t",
-        "-v", "ON_ERROR_STOP=0", "-v", "VERBOSITY=verbose",
-        "-d", ConnInfo()};
+    std::vector<std::string> a = {"/usr/lib/postgresql/15/bin/psql",
+                                  "-X",
+                                  "-A",
+                                  "-t",
+                                  "-v",
+                                  "ON_ERROR_STOP=0",
+                                  "-v",
+                                  "VERBOSITY=verbose",
+                                  "-d",
+                                  ConnInfo()};
     if (const char* bin_dir = std::getenv("HOOP_PG_BIN_DIR"))
       a[0] = std::string(bin_dir) + "/psql";
     for (const std::string& s : sql) {
@@ -374,17 +385,15 @@ class SessionPostgresTest : public ::testing::Test {
 
   // Superuser SQL on the test database, directly (not through the proxy).
   static std::string Direct(const std::string& sql) {
-    absl::StatusOr<std::string> out =
-        server_->Psql("\\pset tuples_only on\n\\pset format unaligned\n" + sql,
-                      kDatabase);
+    absl::StatusOr<std::string> out = server_->Psql(
+        "\\pset tuples_only on\n\\pset format unaligned\n" + sql, kDatabase);
     EXPECT_TRUE(out.ok()) << out.status();
     return out.ok() ? *out : "";
   }
 
   nlohmann::json Psycopg(const std::string& mode) {
-    const std::string script =
-        std::string(HOOP_SOURCE_DIR) +
-        "/tests/integration/session_psycopg_client.py";
+    const std::string script = std::string(HOOP_SOURCE_DIR) +
+                               "/tests/integration/session_psycopg_client.py";
     const Ran r = RunChild({kPython, script, mode, ConnInfo()}, ClientEnv());
     EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
     nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
@@ -436,12 +445,13 @@ void ExpectRecordsVerify(const ConnectionReport& r) {
 // ---------------------------------------------------------------------------
 // psql
 
-TEST_F(SessionPostgresTest, PsqlRowsMaskedDeniedStatementFailsConnectionGoesOn) {
+TEST_F(SessionPostgresTest,
+       PsqlRowsMaskedDeniedStatementFailsConnectionGoesOn) {
   StartProxy();
-  const Ran r = Psql({"select id, email, card, ssn, note from customers "
-                      "order by id",
-                      "drop table customers",
-                      "select 'after-deny', count(*) from customers"});
+  const Ran r = Psql(
+      {"select id, email, card, ssn, note from customers "
+       "order by id",
+       "drop table customers", "select 'after-deny', count(*) from customers"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   // Rows came back, masked.
   EXPECT_THAT(r.out, HasSubstr("1|"));
@@ -659,9 +669,9 @@ TEST_F(SessionPostgresTest, ReviewApprovedStatementRuns) {
 
 TEST_F(SessionPostgresTest, ReviewDeniedStatementFailsConnectionGoesOn) {
   StartProxy();
-  const Child c = SpawnPsql(PsqlArgs({"insert into ledger values (2, 200)",
-                                      "select 'still', 7"}),
-                            ClientEnv());
+  const Child c = SpawnPsql(
+      PsqlArgs({"insert into ledger values (2, 200)", "select 'still', 7"}),
+      ClientEnv());
   const std::vector<std::string> held =
       proxy_->WaitForHeld(1, absl::Seconds(15));
   ASSERT_EQ(held.size(), 1u) << Describe(proxy_->Report(0));
@@ -824,10 +834,10 @@ TEST_F(SessionPostgresTest, GigabyteResultStreamsWithBoundedMemory) {
   ASSERT_TRUE(rss_before.has_value());
   const bool reset = ResetPeakRss();
 
-  const std::vector<std::string> args = PsqlArgs(
-      {absl::StrCat("copy (select repeat('x', 1000) || i from "
-                    "generate_series(1, ",
-                    kRows, ") i) to stdout")});
+  const std::vector<std::string> args =
+      PsqlArgs({absl::StrCat("copy (select repeat('x', 1000) || i from "
+                             "generate_series(1, ",
+                             kRows, ") i) to stdout")});
   const Child c = Spawn(args, ClientEnv(), "/dev/null");
   const Ran r = Wait(c, absl::Seconds(240));
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -852,15 +862,15 @@ TEST_F(SessionPostgresTest, GigabyteResultStreamsWithBoundedMemory) {
     peak = static_cast<std::uint64_t>(after.ru_maxrss) * 1024;
   }
   const std::uint64_t growth = peak > *rss_before ? peak - *rss_before : 0;
-  std::printf("[ streamed %llu bytes to the client; RSS before %llu KiB, "
-              "peak %llu KiB, growth %llu KiB (bound %llu KiB; peak reset: "
-              "%s) ]\n",
-              static_cast<unsigned long long>(rep.written_to_client),
-              static_cast<unsigned long long>(*rss_before / 1024),
-              static_cast<unsigned long long>(peak / 1024),
-              static_cast<unsigned long long>(growth / 1024),
-              static_cast<unsigned long long>(kBound / 1024),
-              reset ? "yes" : "no");
+  std::printf(
+      "[ streamed %llu bytes to the client; RSS before %llu KiB, "
+      "peak %llu KiB, growth %llu KiB (bound %llu KiB; peak reset: "
+      "%s) ]\n",
+      static_cast<unsigned long long>(rep.written_to_client),
+      static_cast<unsigned long long>(*rss_before / 1024),
+      static_cast<unsigned long long>(peak / 1024),
+      static_cast<unsigned long long>(growth / 1024),
+      static_cast<unsigned long long>(kBound / 1024), reset ? "yes" : "no");
   if (!kSanitized) {
     EXPECT_LT(growth, kBound);
   }
