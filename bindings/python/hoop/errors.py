@@ -118,8 +118,8 @@ class DataLoss(HoopError):
 
 
 class Unauthenticated(HoopError):
-    """A token failed verification; the message starts with the check
-    that failed ("bad_signature: ...", "expired: ...")."""
+    """A token failed verification; the message names the check that
+    failed: "token refused (bad_signature): ...", "(expired)", ..."""
     code = Status.UNAUTHENTICATED
 
 

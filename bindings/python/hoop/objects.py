@@ -175,7 +175,7 @@ class Identity(Handle):
                             audience="hoop-gateway")   # verified by hoop
 
     from_token raises Unauthenticated for a token that fails verification
-    (the message starts with the check: "bad_signature: ..."), and
+    (the message names the check: "token refused (bad_signature): ..."), and
     InvalidArgument for an unusable JWKS.
     """
     _free = staticmethod(_capi.hoop_identity_free)
