@@ -319,6 +319,14 @@ func TestSessionAllowedQueryIsForwarded(t *testing.T) {
 	if st := s.Stats(); st.Allowed != 1 || st.Commands != 1 {
 		t.Errorf("stats %+v", st)
 	}
+	// Outputs are Go memory: later calls do not change an earlier one.
+	for i := 0; i < 3; i++ {
+		must(s.Feed(hoop.ClientToServer, query(fmt.Sprintf("SELECT %d", i))))
+		must(s.Feed(hoop.ServerToClient, append(commandComplete("SELECT 1"), ready()...)))
+	}
+	if !bytes.Equal(join(out.ToServer), q) || out.Events[0].RuleID != "agents-read" {
+		t.Error("an earlier output changed")
+	}
 }
 
 func TestSessionDeniedQueryGetsErrorAndReadyForQuery(t *testing.T) {
