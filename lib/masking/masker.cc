@@ -52,9 +52,9 @@ namespace {
 // Runs one matcher over the windows in order, exactly as a search over the
 // whole value would: after a finding continue at its end, after a rejected
 // match at its start + 1 (or its end, if the check says kSkip).
-void RunMatcher(const Matcher& m, int order, std::string_view text,
-                std::size_t begin, const Window* w, std::size_t nw, Spans* out,
-                Windows* barriers) {
+void RunMatcher(const Matcher& m, const RE2& re, int order,
+                std::string_view text, std::size_t begin, const Window* w,
+                std::size_t nw, Spans* out, Windows* barriers) {
   re2::StringPiece whole(text.data(), text.size());
   re2::StringPiece sub[2];
   const int nsub = m.capture + 1;
@@ -67,9 +67,9 @@ void RunMatcher(const Matcher& m, int order, std::string_view text,
       // first (one forward DFA pass). If nothing matches at p, the leftmost
       // match starts after p, so the unanchored search from p + 1 finds the
       // same match the search from p would.
-      if (!m.re->Match(whole, p, we, RE2::ANCHOR_START, sub, nsub) &&
+      if (!re.Match(whole, p, we, RE2::ANCHOR_START, sub, nsub) &&
           (p + 1 >= we ||
-           !m.re->Match(whole, p + 1, we, RE2::UNANCHORED, sub, nsub))) {
+           !re.Match(whole, p + 1, we, RE2::UNANCHORED, sub, nsub))) {
         break;
       }
       std::size_t s = static_cast<std::size_t>(sub[0].data() - text.data());
@@ -127,6 +127,7 @@ void Masker::Rep::Find(std::string_view text, std::size_t begin,
       internal::Prefilter(text, begin, internal::MakePrefilterPlan(kinds), &kw);
     }
     if (kw.empty()) return;
+    const RE2* const* res = Regexps();
     Windows w;
     for (std::size_t i = 0; i < matchers.size(); ++i) {
       const Matcher& m = matchers[i];
@@ -136,8 +137,8 @@ void Masker::Rep::Find(std::string_view text, std::size_t begin,
         if (k.kind == m.kind) w.push_back({k.begin, k.end});
       }
       if (!w.empty()) {
-        RunMatcher(m, static_cast<int>(i), text, begin, w.data(), w.size(),
-                   &spans, barriers);
+        RunMatcher(m, *res[i], static_cast<int>(i), text, begin, w.data(),
+                   w.size(), &spans, barriers);
       }
     }
   } else {
@@ -155,13 +156,14 @@ void Masker::Rep::Find(std::string_view text, std::size_t begin,
       }
     }
     const Window all{begin, text.size()};
+    const RE2* const* res = Regexps();
     Windows w;
     for (std::size_t i = 0; i < matchers.size(); ++i) {
       const Matcher& m = matchers[i];
       if (!(mask >> m.detector & 1)) continue;
       if (!prefilter || m.kind == internal::Kind::kNone) {
-        RunMatcher(m, static_cast<int>(i), text, begin, &all, 1, &spans,
-                   barriers);
+        RunMatcher(m, *res[i], static_cast<int>(i), text, begin, &all, 1,
+                   &spans, barriers);
         continue;
       }
       w.clear();
@@ -169,8 +171,8 @@ void Masker::Rep::Find(std::string_view text, std::size_t begin,
         if (k.kind == m.kind) w.push_back({k.begin, k.end});
       }
       if (!w.empty()) {
-        RunMatcher(m, static_cast<int>(i), text, begin, w.data(), w.size(),
-                   &spans, barriers);
+        RunMatcher(m, *res[i], static_cast<int>(i), text, begin, w.data(),
+                   w.size(), &spans, barriers);
       }
     }
   }
@@ -187,6 +189,38 @@ void Masker::Rep::Find(std::string_view text, std::size_t begin,
       groups->push_back(s);
     }
   }
+}
+
+Masker::Rep::~Rep() {
+  for (auto& slot : replicas) {
+    const RE2* const* set = slot.load(std::memory_order_acquire);
+    if (set == nullptr) continue;
+    for (std::size_t i = 0; i < matchers.size(); ++i) delete set[i];
+    delete[] set;
+  }
+}
+
+const RE2* const* Masker::Rep::Regexps() const {
+  // Threads take slots in the order they first search; a slot is made once
+  // (if two threads race to make it, one copy is dropped).
+  static std::atomic<unsigned> next_thread{0};
+  thread_local const unsigned slot =
+      next_thread.fetch_add(1, std::memory_order_relaxed) % kReplicas;
+  if (slot == 0) return primary.data();
+  std::atomic<const RE2* const*>& r = replicas[slot];
+  const RE2* const* set = r.load(std::memory_order_acquire);
+  if (set != nullptr) return set;
+  auto* made = new const RE2*[matchers.size()];
+  for (std::size_t i = 0; i < matchers.size(); ++i) {
+    made[i] = new RE2(matchers[i].re->pattern(), matchers[i].re->options());
+  }
+  const RE2* const* expected = nullptr;
+  if (r.compare_exchange_strong(expected, made, std::memory_order_acq_rel)) {
+    return made;
+  }
+  for (std::size_t i = 0; i < matchers.size(); ++i) delete made[i];
+  delete[] made;
+  return expected;
 }
 
 bool Masker::Rep::Render(std::string_view text, std::size_t from,
@@ -269,6 +303,12 @@ std::string_view Masker::MaskCell(const ColumnPlan& plan,
   if (value.size() > rep.options.max_value_bytes) {
     if (counters) counters->Add(rep.fail_counter(), value.size());
     return arena->Copy(rep.options.fail_token);
+  }
+  // Most cells: nothing any gated detector could match (Find would say the
+  // same after more set-up).
+  if (value.size() <= internal::kQuickMaxBytes && rep.options.prefilter &&
+      !(plan.detectors_ & rep.unfiltered) && !internal::MayHaveWindows(value)) {
+    return value;
   }
   Spans groups;
   rep.Find(value, 0, plan.detectors_, rep.options.prefilter, &groups);
@@ -608,6 +648,7 @@ absl::StatusOr<std::unique_ptr<Masker>> Masker::Create(
     }
   }
   rep->all_plan = internal::MakePrefilterPlan(kinds);
+  for (const Matcher& m : rep->matchers) rep->primary.push_back(m.re.get());
   return std::unique_ptr<Masker>(new Masker(std::move(rep)));
 }
 

@@ -250,7 +250,7 @@ __attribute__((target("avx512f,avx512bw"))) BlockMasks ComputeBlockAvx512(
 #define HOOP_EQ(x, ch) _mm512_cmpeq_epi8_mask((x), _mm512_set1_epi8(ch))
 #define HOOP_IN(x, lo, n)                                            \
   _mm512_cmple_epu8_mask(_mm512_sub_epi8((x), _mm512_set1_epi8(lo)), \
-                         _mm512_set1_epi8(static_cast<char>((n) - 1)))
+                         _mm512_set1_epi8(static_cast<char>((n)-1)))
   BlockMasks m;
   m.d = HOOP_IN(v, '0', 10);
   m.up = HOOP_IN(v, 'A', 26);
@@ -978,63 +978,95 @@ int SetKernelLevelForTesting(int level) {
 #endif
 }
 
-bool MayHaveWindows(std::string_view text) {
 #if defined(__SSE2__)
-  const std::size_t n = text.size();
-  if (n > kQuickMaxBytes) return true;
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const BlockMasks a = ComputeBlock(p, n);
-  BlockMasks b;
-  if (n > 64) b = ComputeBlock(p + 64, n - 64);
-  auto wide = [](std::uint64_t lo, std::uint64_t hi) {
-    return static_cast<U128>(lo) | (static_cast<U128>(hi) << 64);
+namespace {
+
+inline int Count(std::uint64_t x) { return Count64(x); }
+inline int Count(U128 x) { return Count128(x); }
+inline int Trailing(std::uint64_t x) { return __builtin_ctzll(x); }
+inline int Trailing(U128 x) { return CountTrailing(x); }
+
+// The byte classes of a whole value as one mask each: M is std::uint64_t
+// for values of up to 64 bytes, U128 for up to 128.
+template <class M>
+struct Classes {
+  M d, up, sp, da, dt, pl, zero, co, sl, atus, ci, cj, cx, ly, le, lk;
+};
+
+template <class M>
+inline void Fill(Classes<M>* c, const BlockMasks& a, const BlockMasks& b) {
+  auto w = [](std::uint64_t lo, std::uint64_t hi) {
+    if constexpr (sizeof(M) == 8) {
+      (void)hi;
+      return lo;
+    } else {
+      return static_cast<U128>(lo) | (static_cast<U128>(hi) << 64);
+    }
   };
-  // Bit k is byte k; (x << j) asks about byte k - j, (x >> j) about k + j.
-  // Each test below is implied by the condition under which one of the
-  // Scanner's handlers emits a window (see the handler named).
-  if ((a.atus | b.atus) != 0) return true;  // Email(), Underscore()
-  const U128 up = wide(a.up, b.up), da = wide(a.da, b.da),
-             le = wide(a.le, b.le), ly = wide(a.ly, b.ly);
+  c->d = w(a.d, b.d);
+  c->up = w(a.up, b.up);
+  c->sp = w(a.sp, b.sp);
+  c->da = w(a.da, b.da);
+  c->dt = w(a.dt, b.dt);
+  c->pl = w(a.pl, b.pl);
+  c->zero = w(a.zero, b.zero);
+  c->co = w(a.co, b.co);
+  c->sl = w(a.sl, b.sl);
+  c->atus = w(a.atus, b.atus);
+  c->ci = w(a.ci, b.ci);
+  c->cj = w(a.cj, b.cj);
+  c->cx = w(a.cx, b.cx);
+  c->ly = w(a.ly, b.ly);
+  c->le = w(a.le, b.le);
+  c->lk = w(a.lk, b.lk);
+}
+
+// Bit k is byte k; (x << j) asks about byte k - j, (x >> j) about k + j.
+// Each test is implied by the condition under which one of the Scanner's
+// handlers emits a window (the handler is named), so "false" means that no
+// handler emits one.
+template <class M>
+__attribute__((always_inline)) inline bool QuickTest(const Classes<M>& c) {
+  constexpr int kBits = 8 * sizeof(M);
+  if (c.atus != 0) return true;  // Email(), Underscore()
+  const M up = c.up, da = c.da, le = c.le, ly = c.ly;
   // AwsKeyId(): "AKIA"/"ASIA" around the 'I'. Jwt(): "eyJ". Slack():
   // "xox?-". AwsSecret(): "key" before ':' or '='. Pem(): "-----".
-  if ((wide(a.ci, b.ci) & (up << 2) & (up << 1) & (up >> 1)) != 0 ||
-      (wide(a.cj, b.cj) & (le << 2) & (ly << 1)) != 0 ||
-      (wide(a.cx, b.cx) & (wide(a.cx, b.cx) >> 2) & (da >> 4)) != 0 ||
-      (ly & (le << 1) & (wide(a.lk, b.lk) << 2)) != 0 ||
+  if ((c.ci & (up << 2) & (up << 1) & (up >> 1)) != 0 ||
+      (c.cj & (le << 2) & (ly << 1)) != 0 ||
+      (c.cx & (c.cx >> 2) & (da >> 4)) != 0 ||
+      (ly & (le << 1) & (c.lk << 2)) != 0 ||
       (da & (da >> 1) & (da >> 2) & (da >> 3) & (da >> 4)) != 0) {
     return true;
   }
   // Colon(): "://" (URL), or "::" or six colons (IPv6).
-  if ((a.co | b.co) != 0) {
-    const U128 co = wide(a.co, b.co), sl = wide(a.sl, b.sl);
+  if (c.co != 0) {
+    const M co = c.co, sl = c.sl;
     if ((co & (sl >> 1) & (sl >> 2)) != 0 || (co & (co >> 1)) != 0 ||
-        Count64(a.co) + Count64(b.co) >= 6) {
+        Count(co) >= 6) {
       return true;
     }
   }
   // Numeric() and Iban(): the gates of RunShort() on the whole value.
-  if ((a.d | b.d) == 0) return false;
-  const U128 d = wide(a.d, b.d), sp = wide(a.sp, b.sp), dt = wide(a.dt, b.dt),
-             pl = wide(a.pl, b.pl), zero = wide(a.zero, b.zero);
+  const M d = c.d;
+  if (d == 0) return false;
   auto nd = [d](int k) { return ~(d >> k); };  // byte k later: not a digit
   // IBAN: two capitals, two digits. Phone: '+' and a digit 1-9.
   if ((up & (up >> 1) & (d >> 2) & (d >> 3)) != 0 ||
-      (pl & ((d & ~zero) >> 1)) != 0) {
+      (c.pl & ((d & ~c.zero) >> 1)) != 0) {
     return true;
   }
-  const int digits = Count64(a.d) + Count64(b.d);
-  if (digits >= 8) {
-    // SSN: ddd-dd-dddd or ddd dd dddd, the groups whole.
-    for (U128 x : {da, sp}) {
-      if ((~(d << 1) & d & (d >> 1) & (d >> 2) & (x >> 3) & (d >> 4) &
-           (d >> 5) & (x >> 6) & (d >> 7) & (d >> 8) & (d >> 9) & (d >> 10) &
-           nd(11)) != 0) {
-        return true;
-      }
+  // SSN (ddd-dd-dddd or ddd dd dddd) and the other phone shapes (groups of
+  // 3, 3 and 4 digits, one or two bytes between the first two and one
+  // between the last two) all start with a group of exactly three digits.
+  const M g3 = ~(d << 1) & d & (d >> 1) & (d >> 2) & nd(3);
+  if (g3 != 0) {
+    const M d5 = g3 & (d >> 4) & (d >> 5) & (d >> 7) & (d >> 8) & (d >> 9) &
+                 (d >> 10) & nd(11);
+    if ((d5 & (da >> 3) & (da >> 6)) != 0 ||
+        (d5 & (c.sp >> 3) & (c.sp >> 6)) != 0) {
+      return true;
     }
-    // Phone: groups of 3, 3 and 4 digits, one or two bytes between the
-    // first two and one between the last two.
-    const U128 g3 = ~(d << 1) & d & (d >> 1) & (d >> 2) & nd(3);
     if ((g3 & (d >> 4) & (d >> 5) & (d >> 6) & nd(7) & (d >> 8) & (d >> 9) &
          (d >> 10) & (d >> 11) & nd(12)) != 0 ||
         (g3 & nd(4) & (d >> 5) & (d >> 6) & (d >> 7) & nd(8) & (d >> 9) &
@@ -1043,32 +1075,131 @@ bool MayHaveWindows(std::string_view text) {
     }
   }
   // IPv4: three dots between digits, each 2-4 bytes after the last.
-  if ((a.dt | b.dt) != 0) {
-    const U128 dd = (d << 1) & dt & (d >> 1);
-    auto near = [](U128 x) { return (x >> 2) | (x >> 3) | (x >> 4); };
+  if (c.dt != 0) {
+    const M dd = (d << 1) & c.dt & (d >> 1);
+    auto near = [](M x) { return (x >> 2) | (x >> 3) | (x >> 4); };
     if ((dd & near(dd & near(dd))) != 0) return true;
   }
   // Card: 13 digits in one run of digits joined by single ' ' or '-'.
-  if (digits >= 13) {
-    U128 g = d | ((sp | da) & (d << 1) & (d >> 1));
-    U128 r = g & (g >> 1);
+  {
+    const M g = d | ((c.sp | da) & (d << 1) & (d >> 1));
+    M r = g & (g >> 1);
     r &= r >> 2;
     r &= r >> 4;
     r &= r >> 5;  // bit k: bytes k..k+12 all in g
     while (r != 0) {
       // The run holding the lowest such bit: from its start to its end.
-      const int s = CountTrailing(r);
-      const U128 from = g >> s;
-      const U128 inv = ~from;
-      const int l = inv == 0 ? 128 - s : CountTrailing(inv);
-      const U128 m = l >= 128 ? ~U128{0} : ((U128{1} << l) - 1);
-      if (Count128((d >> s) & m) >= 13) return true;
-      const int next = s + l;
-      if (next >= 128) break;
-      r &= ~U128{0} << next;
+      const int s = Trailing(r);
+      const M inv = ~(g >> s);
+      const int l = inv == 0 ? kBits - s : Trailing(inv);
+      const M m = l >= kBits ? ~M{0} : ((M{1} << l) - 1);
+      if (Count((d >> s) & m) >= 13) return true;
+      if (s + l >= kBits) break;
+      r &= ~M{0} << (s + l);
     }
   }
   return false;
+}
+
+}  // namespace
+#endif
+
+#if defined(__SSE2__)
+namespace {
+
+// QuickTest() with AVX-512BW, fused: the value is one or two masked loads
+// and each class is compared only when a test needs it, in an order that
+// lets most values out early (no '@'/'_', no digits, ...). M as in
+// Classes. Lambdas would not inherit the target, hence macros.
+template <class M>
+__attribute__((target("avx512f,avx512bw"))) bool QuickAvx512(
+    const unsigned char* p, std::size_t n) {
+  constexpr bool kWide = sizeof(M) > 8;
+  const __mmask64 lanes0 = n >= 64 ? ~__mmask64{0} : ((__mmask64{1} << n) - 1);
+  const __m512i v0 = _mm512_maskz_loadu_epi8(lanes0, p);
+  __m512i v1 = _mm512_setzero_si512();
+  if constexpr (kWide) {
+    const std::size_t r = n - 64;  // REQUIRES: 64 < n <= 128
+    const __mmask64 lanes1 =
+        r >= 64 ? ~__mmask64{0} : ((__mmask64{1} << r) - 1);
+    v1 = _mm512_maskz_loadu_epi8(lanes1, p + 64);
+  }
+#define HOOP_W(x0, x1)                                                     \
+  (kWide ? (static_cast<M>(x0) | (static_cast<M>(x1) << (kWide ? 64 : 0))) \
+         : static_cast<M>(x0))
+#define HOOP_EQ(ch)                                     \
+  HOOP_W(                                               \
+      _mm512_cmpeq_epi8_mask(v0, _mm512_set1_epi8(ch)), \
+      kWide ? _mm512_cmpeq_epi8_mask(v1, _mm512_set1_epi8(ch)) : __mmask64{0})
+#define HOOP_EQL(ch)                                                         \
+  HOOP_W(_mm512_cmpeq_epi8_mask(_mm512_or_si512(v0, _mm512_set1_epi8(0x20)), \
+                                _mm512_set1_epi8(ch)),                       \
+         kWide ? _mm512_cmpeq_epi8_mask(                                     \
+                     _mm512_or_si512(v1, _mm512_set1_epi8(0x20)),            \
+                     _mm512_set1_epi8(ch))                                   \
+               : __mmask64{0})
+#define HOOP_IN(lo, cnt)                                                       \
+  HOOP_W(_mm512_cmple_epu8_mask(_mm512_sub_epi8(v0, _mm512_set1_epi8(lo)),     \
+                                _mm512_set1_epi8(static_cast<char>((cnt)-1))), \
+         kWide ? _mm512_cmple_epu8_mask(                                       \
+                     _mm512_sub_epi8(v1, _mm512_set1_epi8(lo)),                \
+                     _mm512_set1_epi8(static_cast<char>((cnt)-1)))             \
+               : __mmask64{0})
+  Classes<M> c;
+  c.atus = HOOP_EQ('@') | HOOP_EQ('_');
+  if (c.atus != 0) return true;
+  c.d = HOOP_IN('0', 10);
+  c.da = HOOP_EQ('-');
+  c.co = HOOP_EQ(':');
+  c.ci = HOOP_EQ('I');
+  c.cj = HOOP_EQ('J');
+  c.cx = HOOP_EQ('x');
+  c.ly = HOOP_EQL('y');
+  const bool letters = (c.ci | c.cj | c.cx | c.ly) != 0;
+  if (c.d == 0 && c.co == 0 && !letters &&
+      (c.da & (c.da >> 1) & (c.da >> 2) & (c.da >> 3) & (c.da >> 4)) == 0) {
+    return false;  // no digit, ':', secret's letter or "-----"
+  }
+  c.up = HOOP_IN('A', 26);
+  c.le = letters ? HOOP_EQL('e') : M{0};
+  c.lk = letters ? HOOP_EQL('k') : M{0};
+  c.sl = c.co != 0 ? HOOP_EQ('/') : M{0};
+  if (c.d != 0) {
+    c.sp = HOOP_EQ(' ');
+    c.dt = HOOP_EQ('.');
+    c.pl = HOOP_EQ('+');
+    c.zero = HOOP_EQ('0');
+  } else {
+    c.sp = c.dt = c.pl = c.zero = M{0};
+  }
+#undef HOOP_W
+#undef HOOP_EQ
+#undef HOOP_EQL
+#undef HOOP_IN
+  return QuickTest(c);
+}
+
+}  // namespace
+#endif
+
+bool MayHaveWindows(std::string_view text) {
+#if defined(__SSE2__)
+  const std::size_t n = text.size();
+  if (n > kQuickMaxBytes) return true;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  if (Level() == KernelLevel::kAvx512) {
+    return n <= 64 ? QuickAvx512<std::uint64_t>(p, n) : QuickAvx512<U128>(p, n);
+  }
+  const BlockMasks a = ComputeBlock(p, n);
+  if (n <= 64) {
+    Classes<std::uint64_t> c;
+    Fill(&c, a, a);
+    return QuickTest(c);
+  }
+  const BlockMasks b = ComputeBlock(p + 64, n - 64);
+  Classes<U128> c;
+  Fill(&c, a, b);
+  return QuickTest(c);
 #else
   (void)text;
   return true;

@@ -270,12 +270,12 @@ TEST(BlockKernels, Sse2AndAvx2Agree) {
 // plan), it says "maybe". Checked with every block classifier the CPU has.
 TEST(QuickTest, NecessaryForEveryWindow) {
   const std::vector<std::string> frags = {
-      " ",     "-",     ".",    ":",      "::",   "@",     "_",     "(",
-      ")",     "+",     "/",    "://",    "1",    "12",    "123",   "1234",
-      "0",     "4111",  "255",  "10.0.0", "fe80", "a",     "Z",     "DE",
-      "AKIA",  "ASIA",  "I",    "J",      "x",    "ox",    "xoxb-", "ey",
-      "eyJ",   "ghp_",  "sk_",  "key",    "KeY",  "=",     "-----", "BEGIN ",
-      "(555)", "+1",    "+0",   "555",    "e",    "y",     "k",     "Ak"};
+      " ",     "-",    ".",   ":",      "::",   "@",  "_",     "(",
+      ")",     "+",    "/",   "://",    "1",    "12", "123",   "1234",
+      "0",     "4111", "255", "10.0.0", "fe80", "a",  "Z",     "DE",
+      "AKIA",  "ASIA", "I",   "J",      "x",    "ox", "xoxb-", "ey",
+      "eyJ",   "ghp_", "sk_", "key",    "KeY",  "=",  "-----", "BEGIN ",
+      "(555)", "+1",   "+0",  "555",    "e",    "y",  "k",     "Ak"};
   const internal::PrefilterPlan all = internal::MakePrefilterPlan(~0u);
   std::mt19937 rng(7);
   for (int level = 0; level <= 2; ++level) {
