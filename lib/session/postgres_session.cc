@@ -829,6 +829,10 @@ class PostgresSession final : public Session {
       auto it = opt_.profiles.find(c.verdict.masking_profile);
       if (it != opt_.profiles.end()) {
         c.mask.masker = it->second.get();
+      } else if (c.verdict.masking_profile == "default" &&
+                 opt_.masker != nullptr) {
+        // "default" names the session's own masker unless a profile of
+        // that name was given.
       } else {
         c.mask.masker = nullptr;
         c.mask.all = true;

@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hoop/masking/masker.h"
+#include "hoop/masking/profile.h"
 #include "hoop/policy/policy.h"
 #include "hoop/session/recorder.h"
 #include "hoop/session/sink.h"
@@ -688,6 +689,64 @@ TEST(PostgresSession, OptionsAreChecked) {
   g.common.policy = TestPolicy();
   g.gssenc = PostgresOptions::Encryption::kAccept;
   EXPECT_FALSE(NewPostgresSession(std::move(g)).ok());
+}
+
+}  // namespace
+}  // namespace hoop::session
+
+namespace hoop::session {
+namespace {
+
+TEST(PostgresSession, MaskingProfileNamedByTheVerdict) {
+  auto policy = policy::Policy::FromText(R"(
+version: hoop.policy/v1
+name: profiles
+rules:
+  - {id: a, sql: {tables: [a]}, verdict: allow, masking_profile: default}
+  - {id: b, sql: {tables: [b]}, verdict: allow, masking_profile: strict}
+  - {id: c, sql: {tables: [c]}, verdict: allow, masking_profile: missing}
+)");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  // "strict" here is an empty profile: it masks nothing, which shows that
+  // the verdict's profile is the one used.
+  auto strict = masking::Masker::Create(masking::v1::Profile());
+  ASSERT_TRUE(strict.ok()) << strict.status();
+  PostgresOptions o;
+  o.common.session_id = "p";
+  o.common.policy = *policy;
+  o.masker = masking::Masker::Default();
+  o.profiles["strict"] = std::move(*strict);
+  o.start = pg::DecoderOptions::Start::kNormal;
+  auto s = NewPostgresSession(std::move(o));
+  ASSERT_TRUE(s.ok());
+  auto rows = [&](const char* sql) {
+    std::string out;
+    std::vector<Event> events;
+    auto take = [&](const Output& r) {
+      out += Concat(r.to_client);
+      events.insert(events.end(), r.events.begin(), r.events.end());
+    };
+    const std::string q = Q(sql);
+    take((*s)->Feed(kC, q));
+    const std::string answer = RowDesc({{"note", 25}}) +
+                               Row({"mail ana@example.com now"}) +
+                               CC("SELECT 1") + RFQ();
+    take((*s)->Feed(kS, answer));
+    auto ms = ServerMessages(out);
+    std::string cell(*std::get<pg::DataRow>(ms[1]).values[0]);
+    bool error = false;
+    for (const Event& e : events) error |= e.kind == EventKind::kError;
+    return std::pair{cell, error};
+  };
+  EXPECT_EQ(rows("select note from a"),
+            (std::pair{std::string("mail [EMAIL] now"), false}));
+  // An empty profile masks nothing; the verdict's profile is used, not the
+  // session's default masker.
+  EXPECT_EQ(rows("select note from b"),
+            (std::pair{std::string("mail ana@example.com now"), false}));
+  // A profile that is not configured: fail closed, and say so.
+  EXPECT_EQ(rows("select note from c"),
+            (std::pair{std::string("[REDACTED]"), true}));
 }
 
 }  // namespace

@@ -76,7 +76,8 @@ namespace hoop::session {
 //                                 profile in `profiles`)
 //   profiles       {}             masking profiles by name; a verdict naming
 //                                 one that is absent masks every cell whole
-//                                 (fail closed) and reports an error event
+//                                 (fail closed) and reports an error event;
+//                                 "default", when absent, means `masker`
 //   recorder       null           no records
 //   ssl            kRefuse        SSLRequest answer
 //   gssenc         kRefuse        GSSENCRequest answer
