@@ -69,14 +69,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
       ro.session_id = session_id_;
       ro.queue_capacity = 0;  // synchronous: records visible at once
       ro.durability = session::Durability::kAtClose;
-      std::shared_ptr<RecordStore> store = records_;
-      auto sink = std::make_unique<session::CallbackSink>(
-          [store](std::string_view framed, const session::v1::Record& r) {
-            std::lock_guard<std::mutex> l(store->mu);
-            store->stream.append(framed);
-            store->records.push_back(r);
-            return absl::OkStatus();
-          });
+      std::unique_ptr<session::Sink> sink;
+      if (!options_.record_dir.empty()) {
+        session::FileSink::Options fo;
+        fo.dir = options_.record_dir;
+        absl::StatusOr<std::unique_ptr<session::FileSink>> file =
+            session::FileSink::Create(fo);
+        if (!file.ok()) return FailSetup(file.status().ToString());
+        sink = std::move(*file);
+      } else {
+        std::shared_ptr<RecordStore> store = records_;
+        sink = std::make_unique<session::CallbackSink>(
+            [store](std::string_view framed, const session::v1::Record& r) {
+              std::lock_guard<std::mutex> l(store->mu);
+              store->stream.append(framed);
+              store->records.push_back(r);
+              return absl::OkStatus();
+            });
+      }
       absl::StatusOr<std::unique_ptr<session::Recorder>> rec =
           session::Recorder::Create(ro, std::move(sink));
       if (!rec.ok()) return FailSetup(rec.status().ToString());

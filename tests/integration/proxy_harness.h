@@ -36,7 +36,8 @@
 //
 // Records: unless the factory set a recorder, each session gets a synchronous
 // Recorder (queue_capacity 0) over a sink that keeps the framed stream and
-// the parsed records in the harness, so they outlive the session.
+// the parsed records in the harness, so they outlive the session (or, with
+// record_dir, a FileSink there).
 //
 // Thread-safety: all public methods may be called from any thread except the
 // proxy's own (they wait for it). Not copyable or movable.
@@ -67,6 +68,10 @@ namespace hoop::testing {
 //                                its index (0, 1, …) on the proxy thread
 //   record           true        attach the harness's recorder when the
 //                                factory did not set one
+//   record_dir       ""          with record: write each session's records
+//                                to a FileSink in this directory instead of
+//                                keeping them in memory (long sessions: the
+//                                report's record fields stay empty)
 //   capture          false       keep a copy of every byte written each way
 //   read_size        65536       bytes per read(2)
 struct ProxyHarnessOptions {
@@ -75,6 +80,7 @@ struct ProxyHarnessOptions {
   std::function<absl::StatusOr<session::PostgresOptions>(int index)>
       session_options;
   bool record = true;
+  std::string record_dir;
   bool capture = false;
   std::size_t read_size = 64 * 1024;
 };
