@@ -26,7 +26,8 @@ char* Arena::Allocate(std::size_t n) {
     offset_ = 0;
   }
   std::size_t size = std::max(block_bytes_, n);
-  blocks_.push_back({std::make_unique<char[]>(size), size});
+  // Not value-initialised: every byte handed out is written by the caller.
+  blocks_.push_back({std::unique_ptr<char[]>(new char[size]), size});
   current_ = blocks_.size() - 1;
   offset_ = n;
   return blocks_.back().data.get();

@@ -478,12 +478,20 @@ class Scanner {
                                        Bit(Kind::kIban);
     const bool want_numeric = (kinds_ & kNumeric) != 0;
     std::size_t pos = begin_;
-    BlockMasks prev;
-    BlockMasks cur = ComputeBlock(p + begin_, n_ - begin_);
+    // Three blocks in turn: the previous, this one and the next.
+    BlockMasks ring[3];
+    BlockMasks* prevp = &ring[0];
+    BlockMasks* curp = &ring[1];
+    BlockMasks* nextp = &ring[2];
+    *curp = ComputeBlock(p + begin_, n_ - begin_);
     for (std::size_t b = begin_; b < n_; b += 64) {
-      BlockMasks next;
-      if (b + 64 < n_) next = ComputeBlock(p + b + 64, n_ - b - 64);
-      std::uint64_t cand = cur.other() | OtherAnchors(cur, next, prev);
+      *nextp =
+          b + 64 < n_ ? ComputeBlock(p + b + 64, n_ - b - 64) : BlockMasks();
+      const BlockMasks& prev = *prevp;
+      const BlockMasks& cur = *curp;
+      const BlockMasks& next = *nextp;
+      std::uint64_t cand =
+          SecretAnchors(cur, next, prev) | OtherAnchors(cur, next, prev);
       if (want_numeric && cur.d != 0 && NumericGate(cur, next, prev)) {
         cand |= cur.d;
       }
@@ -498,9 +506,36 @@ class Scanner {
           cand &= pos - b >= 64 ? 0 : (~std::uint64_t{0} << (pos - b));
         }
       }
-      prev = cur;
-      cur = next;
+      BlockMasks* const spare = prevp;
+      prevp = curp;
+      curp = nextp;
+      nextp = spare;
     }
+  }
+
+  // The block's '@', '_', 'I', 'J' and 'x' anchors that can matter: for
+  // the letters, supersets of AwsKeyId() ("AKIA"/"ASIA"), Jwt() ("eyJ")
+  // and Slack() ("xox?-") on the bytes around them.
+  static std::uint64_t SecretAnchors(const BlockMasks& c, const BlockMasks& n,
+                                     const BlockMasks& prev) {
+    std::uint64_t out = c.atus;
+    if (c.ci != 0) {
+      const std::uint64_t up1 = (c.up << 1) | (prev.up >> 63);
+      const std::uint64_t up2 = (c.up << 2) | (prev.up >> 62);
+      const std::uint64_t up_after = (c.up >> 1) | (n.up << 63);
+      out |= c.ci & up1 & up2 & up_after;
+    }
+    if (c.cj != 0) {
+      const std::uint64_t le2 = (c.le << 2) | (prev.le >> 62);
+      const std::uint64_t ly1 = (c.ly << 1) | (prev.ly >> 63);
+      out |= c.cj & le2 & ly1;
+    }
+    if (c.cx != 0) {
+      const std::uint64_t x2 = (c.cx >> 2) | (n.cx << 62);
+      const std::uint64_t da4 = (c.da >> 4) | (n.da << 60);
+      out |= c.cx & x2 & da4;
+    }
+    return out;
   }
 
   // The block's '-', ':' and 'y' anchors that can matter (lookahead in the
@@ -585,25 +620,29 @@ class Scanner {
         g &= (s + l >= 128) ? U128{0} : (~U128{0} << (s + l));
       }
     }
-    if (Want(Kind::kSsn) && digits >= 9) {
-      for (U128 x : {da, sp}) {
-        if ((~(d << 1) & d & (d >> 1) & (d >> 2) & (x >> 3) & (d >> 4) &
-             (d >> 5) & (x >> 6) & (d >> 7) & (d >> 8) & (d >> 9) & (d >> 10) &
-             nd(11) & low) != 0) {
+    // SSN and the 3-3-4 phone shapes start with a group of exactly three
+    // digits (its first bit in this block): most blocks have none.
+    const U128 g3 = ~(d << 1) & d & (d >> 1) & (d >> 2) & nd(3) & low;
+    if (g3 != 0 && digits >= 8) {
+      if (Want(Kind::kSsn)) {
+        const U128 d5 = g3 & (d >> 4) & (d >> 5) & (d >> 7) & (d >> 8) &
+                        (d >> 9) & (d >> 10) & nd(11);
+        if ((d5 & (da >> 3) & (da >> 6)) != 0 ||
+            (d5 & (sp >> 3) & (sp >> 6)) != 0) {
           return true;
         }
       }
-    }
-    if (Want(Kind::kPhone) && digits >= 8) {
-      U128 g3 = ~(d << 1) & d & (d >> 1) & (d >> 2) & nd(3);
-      U128 plus_before = (pl << 1) | (prev.pl >> 63);
-      if ((plus_before & d & ~zero & low) != 0 ||
-          (g3 & (d >> 4) & (d >> 5) & (d >> 6) & nd(7) & (d >> 8) & (d >> 9) &
-           (d >> 10) & (d >> 11) & nd(12) & low) != 0 ||
-          (g3 & nd(4) & (d >> 5) & (d >> 6) & (d >> 7) & nd(8) & (d >> 9) &
-           (d >> 10) & (d >> 11) & (d >> 12) & nd(13) & low) != 0) {
+      if (Want(Kind::kPhone) &&
+          ((g3 & (d >> 4) & (d >> 5) & (d >> 6) & nd(7) & (d >> 8) & (d >> 9) &
+            (d >> 10) & (d >> 11) & nd(12)) != 0 ||
+           (g3 & nd(4) & (d >> 5) & (d >> 6) & (d >> 7) & nd(8) & (d >> 9) &
+            (d >> 10) & (d >> 11) & (d >> 12) & nd(13)) != 0)) {
         return true;
       }
+    }
+    if (Want(Kind::kPhone) && digits >= 8) {
+      const U128 plus_before = (pl << 1) | (prev.pl >> 63);
+      if ((plus_before & d & ~zero & low) != 0) return true;
     }
     // IPv4: no digit count, some digits may be in the previous block.
     if (Want(Kind::kIpv4)) {

@@ -218,23 +218,29 @@ TEST_F(Equivalence, RandomBytes) {
 // Every value at every offset around the 64-byte blocks of the long-text
 // prefilter, after fillers that do and do not extend its runs.
 TEST_F(Equivalence, BlockBoundaries) {
-  const std::vector<std::string> values = {"4111 1111 1111 1111",
-                                           "5555555555554444",
-                                           "123-45-6789",
-                                           "(555) 123-4567",
-                                           "+1-202-555-0143",
-                                           "+44 20 7946 0958",
-                                           "10.0.0.1",
-                                           "192.168.100.200",
-                                           "DE89 3704 0044 0532 0130 00",
-                                           "GB82WEST12345698765432",
-                                           "fe80::1:2",
-                                           "ana@example.com",
-                                           "AKIAIOSFODNN7EXAMPLE",
-                                           "postgres://u:pw@h",
-                                           "-----BEGIN PRIVATE KEY-----"};
-  const std::vector<std::string> fillers = {"a", " ", "1",  "-",
-                                            ".", "A", "x1 "};
+  const std::vector<std::string> values = {
+      "4111 1111 1111 1111",
+      "5555555555554444",
+      "123-45-6789",
+      "(555) 123-4567",
+      "+1-202-555-0143",
+      "+44 20 7946 0958",
+      "10.0.0.1",
+      "192.168.100.200",
+      "DE89 3704 0044 0532 0130 00",
+      "GB82WEST12345698765432",
+      "fe80::1:2",
+      "ana@example.com",
+      "AKIAIOSFODNN7EXAMPLE",
+      "postgres://u:pw@h",
+      "-----BEGIN PRIVATE KEY-----",
+      "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ9.c2ln",
+      "xoxb-1234567890-abcdefghij",
+      "ASIAIOSFODNN7EXAMPLE",
+      "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+      "sk_live_abcdefghijklmnop1234"};
+  const std::vector<std::string> fillers = {"a", " ",   "1", "-", ".",
+                                            "A", "x1 ", "e", "y", "K"};
   int mismatches = 0;
   for (const auto& v : values) {
     for (const auto& f : fillers) {
