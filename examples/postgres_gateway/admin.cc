@@ -1,0 +1,212 @@
+// Copyright 2026 The hoop Authors.
+
+#include "admin.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace hoop::gateway {
+namespace {
+
+using asio::ip::tcp;
+constexpr std::size_t kMaxRequest = 64 * 1024;
+
+const char* StatusText(int code) {
+  switch (code) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 413:
+      return "Payload Too Large";
+    default:
+      return "Error";
+  }
+}
+
+class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
+ public:
+  HttpExchange(tcp::socket socket, Gateway& gateway)
+      : socket_(std::move(socket)), gateway_(gateway) {}
+
+  void Read() {
+    socket_.async_read_some(
+        asio::buffer(chunk_),
+        [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+          if (ec) return;
+          self->in_.append(self->chunk_, n);
+          self->OnData();
+        });
+  }
+
+ private:
+  void OnData() {
+    if (in_.size() > kMaxRequest)
+      return Reply(413, "application/json", R"({"error":"request too large"})");
+    const std::size_t end = in_.find("\r\n\r\n");
+    if (end == std::string::npos) return Read();
+    const std::string head = in_.substr(0, end);
+    std::size_t length = 0;
+    // Header names are case-insensitive.
+    std::size_t pos = head.find("\r\n");
+    while (pos != std::string::npos && pos < head.size()) {
+      const std::size_t next = head.find("\r\n", pos + 2);
+      std::string line = head.substr(pos + 2, next == std::string::npos
+                                                  ? std::string::npos
+                                                  : next - pos - 2);
+      const std::size_t colon = line.find(':');
+      if (colon != std::string::npos) {
+        std::string name = line.substr(0, colon);
+        for (char& c : name) c = static_cast<char>(std::tolower(c));
+        if (name == "content-length") {
+          try {
+            length = std::stoul(line.substr(colon + 1));
+          } catch (...) {
+            return Reply(400, "application/json",
+                         R"({"error":"bad Content-Length"})");
+          }
+        }
+      }
+      pos = next;
+    }
+    if (length > kMaxRequest)
+      return Reply(413, "application/json", R"({"error":"request too large"})");
+    if (in_.size() < end + 4 + length) return Read();
+    const std::string body = in_.substr(end + 4, length);
+    const std::string request_line = head.substr(0, head.find("\r\n"));
+    const std::size_t sp1 = request_line.find(' ');
+    const std::size_t sp2 = request_line.find(' ', sp1 + 1);
+    if (sp1 == std::string::npos || sp2 == std::string::npos)
+      return Reply(400, "application/json", R"({"error":"bad request line"})");
+    Route(request_line.substr(0, sp1),
+          request_line.substr(sp1 + 1, sp2 - sp1 - 1), body);
+  }
+
+  void Route(const std::string& method, std::string path,
+             const std::string& body) {
+    const std::size_t q = path.find('?');
+    if (q != std::string::npos) path.resize(q);
+    if (path == "/metrics") {
+      if (method != "GET") return Reply(405, "text/plain", "GET only\n");
+      return Reply(200, "text/plain; version=0.0.4", gateway_.MetricsText());
+    }
+    if (path == "/approvals") {
+      if (method != "GET") return Reply(405, "application/json", "{}");
+      nlohmann::json list = nlohmann::json::array();
+      const absl::Time now = absl::Now();
+      for (const HeldCommand& h : gateway_.Held()) {
+        list.push_back({{"id", h.request_id},
+                        {"session", h.session_id},
+                        {"resource", h.resource},
+                        {"subject", h.subject},
+                        {"statement", h.statement},
+                        {"rule", h.rule_id},
+                        {"waiting_seconds",
+                         absl::ToInt64Seconds(now - h.since)}});
+      }
+      return Reply(200, "application/json",
+                   nlohmann::json{{"approvals", list}}.dump());
+    }
+    const std::string prefix = "/approvals/";
+    if (path.rfind(prefix, 0) == 0) {
+      const std::string rest = path.substr(prefix.size());
+      const std::size_t slash = rest.rfind('/');
+      if (slash == std::string::npos || slash == 0)
+        return Reply(404, "application/json", R"({"error":"no such path"})");
+      const std::string id = rest.substr(0, slash);
+      const std::string verb = rest.substr(slash + 1);
+      session::Resolution r;
+      if (verb == "approve") {
+        r = session::Resolution::kApprove;
+      } else if (verb == "deny") {
+        r = session::Resolution::kDeny;
+      } else {
+        return Reply(404, "application/json", R"({"error":"no such path"})");
+      }
+      if (method != "POST") return Reply(405, "application/json", "{}");
+      const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+      if (j.is_discarded() || !j.is_object() || !j.contains("approver") ||
+          !j["approver"].is_string() || j["approver"].get<std::string>().empty())
+        return Reply(400, "application/json",
+                     R"({"error":"body must be {\"approver\": \"...\", \"reason\": \"...\"}"})");
+      std::string reason;
+      if (j.contains("reason") && j["reason"].is_string())
+        reason = j["reason"].get<std::string>();
+      const std::string approver = j["approver"].get<std::string>();
+      gateway_.Resolve(
+          id, r, approver, reason,
+          [self = shared_from_this(), id, verb](absl::Status s) {
+            if (!s.ok()) {
+              return self->Reply(
+                  s.code() == absl::StatusCode::kNotFound ? 404 : 400,
+                  "application/json",
+                  nlohmann::json{{"error", std::string(s.message())}}.dump());
+            }
+            self->Reply(200, "application/json",
+                        nlohmann::json{{"id", id}, {"resolution", verb}}.dump());
+          });
+      return;
+    }
+    Reply(404, "application/json", R"({"error":"no such path"})");
+  }
+
+  void Reply(int code, const std::string& type, const std::string& body) {
+    auto out = std::make_shared<std::string>(
+        "HTTP/1.1 " + std::to_string(code) + " " + StatusText(code) +
+        "\r\nContent-Type: " + type +
+        "\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nConnection: close\r\n\r\n" + body);
+    asio::async_write(socket_, asio::buffer(*out),
+                      [self = shared_from_this(), out](const asio::error_code&,
+                                                       std::size_t) {
+                        asio::error_code ignored;
+                        self->socket_.shutdown(tcp::socket::shutdown_both,
+                                               ignored);
+                        self->socket_.close(ignored);
+                      });
+  }
+
+  tcp::socket socket_;
+  Gateway& gateway_;
+  char chunk_[4096];
+  std::string in_;
+};
+
+}  // namespace
+
+AdminServer::AdminServer(asio::io_context& io, Gateway& gateway)
+    : io_(io), gateway_(gateway), acceptor_(io) {}
+
+absl::Status AdminServer::Listen(const Endpoint& at) {
+  absl::Status s = Bind(acceptor_, at, "admin");
+  if (!s.ok()) return s;
+  Accept();
+  return absl::OkStatus();
+}
+
+int AdminServer::port() const {
+  asio::error_code ec;
+  return acceptor_.local_endpoint(ec).port();
+}
+
+void AdminServer::Close() {
+  asio::error_code ec;
+  acceptor_.close(ec);
+}
+
+void AdminServer::Accept() {
+  acceptor_.async_accept([this](const asio::error_code& ec, tcp::socket s) {
+    if (ec) return;
+    std::make_shared<HttpExchange>(std::move(s), gateway_)->Read();
+    Accept();
+  });
+}
+
+}  // namespace hoop::gateway

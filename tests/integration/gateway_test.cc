@@ -1,0 +1,681 @@
+// Copyright 2026 The hoop Authors.
+//
+// The PostgreSQL gateway (examples/postgres_gateway, issue 7) end to end:
+// a throwaway PostgreSQL 15 with a SCRAM user, a JWKS and Ed25519 ID tokens
+// minted here, hoop-pg-gateway started as a child process on free ports,
+// and real psql with PGPASSWORD=<token>.
+//
+//   - an allowed SELECT returns masked emails;
+//   - DROP TABLE is refused with the policy's message (SQLSTATE 42501);
+//   - bad, expired, wrong-audience, foreign-key and missing tokens get
+//     FATAL 28P01 and the database never sees a connection (its log, with
+//     log_connections = on, gains no "connection received" line);
+//   - every session is recorded in the records directory, one file per
+//     session, with an intact hash chain and a signed final checkpoint.
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "hoop/session/keys.h"
+#include "hoop/session/reader.h"
+#include "hoop/wire/postgres.h"
+#include "nlohmann/json.hpp"
+#include "tests/integration/pg_server.h"
+
+namespace hoop {
+namespace {
+
+using testing::PgServer;
+using testing::PgServerOptions;
+namespace pg = wire::postgres;
+
+constexpr char kUpstreamUser[] = "app";
+constexpr char kUpstreamPassword[] = "upstream-secret-Zq9";
+constexpr char kDatabase[] = "shop";
+constexpr char kIssuer[] = "https://idp.hoop.test";
+constexpr char kAudience[] = "hoop-gateway";
+
+constexpr char kPolicy[] = R"(version: hoop.policy/v1
+name: gateway-itest
+rules:
+  - id: agents-read
+    description: Automation agents may read the shop database
+    subjects: [{kinds: [non_human]}]
+    resources: {names: [shop], kinds: [postgres]}
+    sql: {effects: [read]}
+    verdict: allow
+    masking_profile: default
+  - id: no-ddl-for-agents
+    description: Agents never change the schema
+    subjects: [{kinds: [non_human]}]
+    sql: {effects: [ddl, admin]}
+    verdict: deny
+    message: schema changes go through a migration, not an agent
+  - id: writes-need-approval
+    description: Writes to shop wait for a DBA
+    resources: {names: [shop]}
+    sql: {effects: [write]}
+    verdict: review
+    review: {approver_groups: [dba]}
+  - id: session-setup
+    description: Session settings and transaction control
+    resources: {names: [shop]}
+    sql: {effects: [session, tx]}
+    verdict: allow
+)";
+
+// --- small helpers ----------------------------------------------------------
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+std::string Base64Url(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(
+      reinterpret_cast<unsigned char*>(out.data()),
+      reinterpret_cast<const unsigned char*>(bytes.data()),
+      static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return out;
+}
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+
+// An Ed25519 signing key with its JWK.
+struct TokenKey {
+  Pkey key;
+  std::string kid;
+  nlohmann::json Jwk() const {
+    unsigned char raw[32];
+    std::size_t len = sizeof(raw);
+    EVP_PKEY_get_raw_public_key(key.get(), raw, &len);
+    return {{"kty", "OKP"},
+            {"crv", "Ed25519"},
+            {"use", "sig"},
+            {"alg", "EdDSA"},
+            {"kid", kid},
+            {"x", Base64Url(std::string(reinterpret_cast<char*>(raw), len))}};
+  }
+};
+
+TokenKey NewKey(std::string kid) {
+  return {Pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")),
+          std::move(kid)};
+}
+
+// A compact JWS (EdDSA) over `claims`.
+std::string Mint(const TokenKey& k, const nlohmann::json& claims) {
+  const nlohmann::json header = {{"alg", "EdDSA"}, {"typ", "JWT"},
+                                 {"kid", k.kid}};
+  const std::string input =
+      Base64Url(header.dump()) + "." + Base64Url(claims.dump());
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  unsigned char sig[64];
+  std::size_t len = sizeof(sig);
+  EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, k.key.get());
+  EVP_DigestSign(ctx, sig, &len,
+                 reinterpret_cast<const unsigned char*>(input.data()),
+                 input.size());
+  EVP_MD_CTX_free(ctx);
+  return input + "." +
+         Base64Url(std::string(reinterpret_cast<char*>(sig), len));
+}
+
+nlohmann::json Claims(const std::string& sub, const std::string& kind,
+                      const std::vector<std::string>& groups) {
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  return {{"iss", kIssuer}, {"aud", kAudience}, {"sub", sub},
+          {"email", sub + "@hoop.test"}, {"groups", groups},
+          {"kind", kind}, {"iat", now}, {"exp", now + 600}};
+}
+
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  const int port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
+int Connect(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  return fd;
+}
+
+// --- child processes --------------------------------------------------------
+
+struct Ran {
+  int exit_code = -1;  // -1: killed by a signal or timed out
+  std::string out, err;
+};
+
+std::string TempDir() {
+  static const std::string* dir = [] {
+    char tmpl[] = "/tmp/hoop-gateway-itest-XXXXXX";
+    const char* d = ::mkdtemp(tmpl);
+    return new std::string(d == nullptr ? "/tmp" : d);
+  }();
+  return *dir;
+}
+
+// Starts argv (argv[0] a path) with extra environment entries ("K=V");
+// stdout and stderr go to files next to `base`.
+pid_t Spawn(const std::vector<std::string>& argv,
+            const std::vector<std::string>& env, const std::string& base) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int in = ::open("/dev/null", O_RDONLY);
+    const int out =
+        ::open((base + ".out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err =
+        ::open((base + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (in < 0 || out < 0 || err < 0) ::_exit(126);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    for (const std::string& e : env) ::putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> args;
+    for (const std::string& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+Ran Wait(pid_t pid, const std::string& base, absl::Duration timeout) {
+  Ran r;
+  const absl::Time until = absl::Now() + timeout;
+  int status = 0;
+  while (true) {
+    const pid_t w = ::waitpid(pid, &status, WNOHANG);
+    if (w == pid) break;
+    if (w < 0 && errno != EINTR) break;
+    if (absl::Now() >= until) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      r.err = "(timed out) ";
+      status = -1;
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  if (status != -1 && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  r.out = ReadFile(base + ".out");
+  r.err += ReadFile(base + ".err");
+  return r;
+}
+
+Ran RunChild(const std::vector<std::string>& argv,
+        const std::vector<std::string>& env = {},
+        absl::Duration timeout = absl::Seconds(60)) {
+  static int counter = 0;
+  const std::string base = TempDir() + "/run-" + std::to_string(++counter);
+  return Wait(Spawn(argv, env, base), base, timeout);
+}
+
+// --- the fixture ------------------------------------------------------------
+
+class GatewayTest : public ::testing::Test {
+ public:
+  static void SetUpTestSuite() {
+    PgServerOptions options;
+    if (const char* bin_dir = std::getenv("HOOP_PG_BIN_DIR"))
+      options.bin_dir = bin_dir;
+    options.settings = {"log_connections = on"};
+    if (absl::Status s = PgServer::CheckAvailable(options); !s.ok()) {
+      *skip_reason_ = std::string(s.message());
+      return;
+    }
+    absl::StatusOr<std::unique_ptr<PgServer>> server = PgServer::Start(options);
+    if (!server.ok()) {
+      *start_error_ = server.status().ToString();
+      return;
+    }
+    server_ = server->release();
+    absl::StatusOr<std::string> setup = server_->Psql(absl::StrCat(
+        "CREATE ROLE ", kUpstreamUser, " LOGIN PASSWORD '", kUpstreamPassword,
+        "';\nCREATE DATABASE ", kDatabase, " OWNER ", kUpstreamUser, ";\n"));
+    if (setup.ok()) {
+      setup = server_->Psql(
+          absl::StrCat(
+              "SET ROLE ", kUpstreamUser,
+              ";\n"
+              "CREATE TABLE customers (id int PRIMARY KEY, email text, "
+              "note text);\n"
+              "INSERT INTO customers VALUES "
+              "(1, 'alice.planted@example.com', 'vip'),"
+              "(2, 'bob.planted@example.org', 'call bob.planted@example.org');\n"
+              "CREATE TABLE ledger (id int PRIMARY KEY, amount int);\n"
+              "INSERT INTO ledger SELECT g, g * 10 FROM generate_series(1, 10) "
+              "g;\n"),
+          kDatabase);
+    }
+    if (!setup.ok()) {
+      *start_error_ = setup.status().ToString();
+      return;
+    }
+
+    // Identity provider: a JWKS with one Ed25519 key; a second key is not
+    // in it (a token signed by it must be refused).
+    key_ = new TokenKey(NewKey("idp-key-1"));
+    foreign_key_ = new TokenKey(NewKey("idp-key-1"));
+    const std::string dir = TempDir();
+    WriteFile(dir + "/jwks.json",
+              nlohmann::json{{"keys", {key_->Jwk()}}}.dump(2));
+    WriteFile(dir + "/policy.yaml", kPolicy);
+    absl::StatusOr<session::SigningKey> records_key =
+        session::SigningKey::Generate();
+    if (!records_key.ok()) {
+      *start_error_ = records_key.status().ToString();
+      return;
+    }
+    WriteFile(dir + "/records.key", records_key->PrivateKeyPem());
+    *records_pub_ = records_key->PublicKeyPem();
+    std::filesystem::create_directories(dir + "/records");
+
+    port_ = FreePort();
+    admin_port_ = FreePort();
+    WriteFile(dir + "/gateway.yaml",
+              absl::StrCat("listen: {address: 127.0.0.1, port: ", port_,
+                           "}\n"
+                           "allow_cleartext_on_loopback: true\n"
+                           "admin: {address: 127.0.0.1, port: ",
+                           admin_port_,
+                           "}\n"
+                           "records_dir: records\n"
+                           "signing_key_file: records.key\n"
+                           "gateway_id: gw-itest\n"
+                           "resources:\n"
+                           "  - name: shop\n"
+                           "    upstream: {host: 127.0.0.1, port: ",
+                           server_->port(), ", database: ", kDatabase,
+                           ", user: ", kUpstreamUser,
+                           ", password: ", kUpstreamPassword,
+                           "}\n"
+                           "    policy_file: policy.yaml\n"
+                           "    masking: default\n"
+                           "    oidc:\n"
+                           "      jwks_file: jwks.json\n"
+                           "      issuer: ", kIssuer,
+                           "\n"
+                           "      audience: ", kAudience,
+                           "\n"
+                           "      kind_claim: kind\n"
+                           "      non_human_values: [agent]\n"));
+    gateway_base_ = new std::string(dir + "/gateway");
+    gateway_pid_ = Spawn({HOOP_GATEWAY_BIN, "--config", dir + "/gateway.yaml"},
+                         {}, *gateway_base_);
+    // Ready when it accepts connections (or failed when it exits).
+    const absl::Time until = absl::Now() + absl::Seconds(20);
+    while (true) {
+      const int fd = Connect(port_);
+      if (fd >= 0) {
+        ::close(fd);
+        break;
+      }
+      int status = 0;
+      if (::waitpid(gateway_pid_, &status, WNOHANG) == gateway_pid_) {
+        gateway_pid_ = -1;
+        *start_error_ = "gateway exited: " + ReadFile(*gateway_base_ + ".err");
+        return;
+      }
+      if (absl::Now() > until) {
+        *start_error_ = "gateway did not start: " +
+                        ReadFile(*gateway_base_ + ".err");
+        return;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  }
+
+  static void TearDownTestSuite() {
+    StopGateway();
+    if (server_ != nullptr) {
+      const absl::Status stopped = server_->Stop();
+      EXPECT_TRUE(stopped.ok()) << stopped;
+      delete server_;
+      server_ = nullptr;
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(TempDir(), ec);
+  }
+
+  // SIGTERM, as an operator would; the gateway must exit 0 on its own.
+  static int StopGateway() {
+    if (gateway_pid_ <= 0) return -1;
+    ::kill(gateway_pid_, SIGTERM);
+    const Ran r = Wait(gateway_pid_, *gateway_base_, absl::Seconds(20));
+    gateway_pid_ = -1;
+    return r.exit_code;
+  }
+
+  void SetUp() override {
+    if (!skip_reason_->empty())
+      GTEST_SKIP() << "no PostgreSQL 15: " << *skip_reason_;
+    ASSERT_TRUE(start_error_->empty()) << *start_error_;
+    ASSERT_GT(gateway_pid_, 0);
+  }
+
+  static std::string Agent() {
+    return Mint(*key_, Claims("etl-agent", "agent", {"automation"}));
+  }
+
+  static std::string PsqlBin() {
+    if (const char* bin_dir = std::getenv("HOOP_PG_BIN_DIR"))
+      return std::string(bin_dir) + "/psql";
+    return "/usr/lib/postgresql/15/bin/psql";
+  }
+
+  // psql through the gateway with `token` as the password: unaligned,
+  // tuples only, verbose errors (SQLSTATE shown), never prompting.
+  static Ran Psql(const std::string& token, const std::vector<std::string>& sql,
+                  const std::string& user = "etl-agent") {
+    std::vector<std::string> a = {
+        PsqlBin(), "-X", "-w", "-A", "-t", "-v", "ON_ERROR_STOP=0", "-v",
+        "VERBOSITY=verbose", "-d",
+        absl::StrCat("host=127.0.0.1 port=", port_, " dbname=", kDatabase,
+                     " user=", user, " sslmode=disable connect_timeout=10")};
+    for (const std::string& s : sql) {
+      a.push_back("-c");
+      a.push_back(s);
+    }
+    return RunChild(a, {"PGPASSWORD=" + token, "PGAPPNAME=gateway-itest",
+                   "LC_ALL=C.UTF-8"});
+  }
+
+  static std::string Direct(const std::string& sql) {
+    absl::StatusOr<std::string> out = server_->Psql(
+        "\\pset tuples_only on\n\\pset format unaligned\n" + sql, kDatabase);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? *out : "";
+  }
+
+  static int ConnectionsLogged() {
+    const std::string log = server_->Log();
+    int n = 0;
+    for (std::size_t p = log.find("connection received");
+         p != std::string::npos; p = log.find("connection received", p + 1))
+      ++n;
+    return n;
+  }
+
+  // The raw protocol: startup, then the token as the password; returns the
+  // ErrorResponse's SQLSTATE and message ("" when the login succeeded).
+  static std::pair<std::string, std::string> RawLogin(const std::string& token) {
+    const int fd = Connect(port_);
+    if (fd < 0) return {"connect failed", ""};
+    pg::StartupMessage sm;
+    sm.parameters = {{"user", "etl-agent"}, {"database", kDatabase}};
+    const std::string startup = pg::Encode(sm);
+    ::send(fd, startup.data(), startup.size(), MSG_NOSIGNAL);
+    pg::Decoder dec;
+    // Our own startup, so the decoder knows the phase.
+    dec.Feed(wire::Direction::kClientToServer, startup);
+    pg::Frame f;
+    while (dec.Next(wire::Direction::kClientToServer, &f) ==
+           pg::DecodeResult::kFrame) {
+    }
+    std::string code, message;
+    bool sent = false;
+    std::vector<std::string> chunks;
+    char buf[4096];
+    while (true) {
+      const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      chunks.emplace_back(buf, static_cast<std::size_t>(n));
+      dec.Feed(wire::Direction::kServerToClient, chunks.back());
+      bool done = false;
+      while (dec.Next(wire::Direction::kServerToClient, &f) ==
+             pg::DecodeResult::kFrame) {
+        if (f.type == pg::MessageType::kAuthenticationCleartextPassword &&
+            !sent) {
+          const std::string p = pg::Encode(pg::PasswordMessage{token});
+          ::send(fd, p.data(), p.size(), MSG_NOSIGNAL);
+          dec.Feed(wire::Direction::kClientToServer, p);
+          pg::Frame cf;
+          while (dec.Next(wire::Direction::kClientToServer, &cf) ==
+                 pg::DecodeResult::kFrame) {
+          }
+          sent = true;
+        } else if (f.type == pg::MessageType::kErrorResponse) {
+          auto e = pg::ParseAs<pg::ErrorResponse>(f);
+          if (e.ok()) {
+            code = std::string(e->Field('C'));
+            message = std::string(e->Field('M'));
+          }
+          done = true;
+        } else if (f.type == pg::MessageType::kReadyForQuery) {
+          done = true;
+        }
+      }
+      if (done) break;
+    }
+    const std::string t = pg::Encode(pg::Terminate{});
+    ::send(fd, t.data(), t.size(), MSG_NOSIGNAL);
+    ::close(fd);
+    return {code, message};
+  }
+
+  static PgServer* server_;
+  static std::string* skip_reason_;
+  static std::string* start_error_;
+  static std::string* records_pub_;
+  static std::string* gateway_base_;
+  static TokenKey* key_;
+  static TokenKey* foreign_key_;
+  static pid_t gateway_pid_;
+  static int port_, admin_port_;
+};
+
+PgServer* GatewayTest::server_ = nullptr;
+std::string* GatewayTest::skip_reason_ = new std::string;
+std::string* GatewayTest::start_error_ = new std::string;
+std::string* GatewayTest::records_pub_ = new std::string;
+std::string* GatewayTest::gateway_base_ = nullptr;
+TokenKey* GatewayTest::key_ = nullptr;
+TokenKey* GatewayTest::foreign_key_ = nullptr;
+pid_t GatewayTest::gateway_pid_ = -1;
+int GatewayTest::port_ = 0;
+int GatewayTest::admin_port_ = 0;
+
+// --- step 1: authentication, policy, masking, records ------------------------
+
+TEST_F(GatewayTest, AllowedSelectReturnsMaskedEmails) {
+  const Ran r = Psql(Agent(), {"SELECT id, email, note FROM customers ORDER BY id"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_EQ(r.out, "1|[EMAIL]|vip\n2|[EMAIL]|call [EMAIL]\n") << r.err;
+  EXPECT_FALSE(absl::StrContains(r.out + r.err, "planted"));
+  // Unmasked data flows through too, and the session keeps working.
+  const Ran sum = Psql(Agent(), {"SELECT sum(amount) FROM ledger",
+                                 "SELECT count(*) FROM customers"});
+  ASSERT_EQ(sum.exit_code, 0) << sum.err;
+  EXPECT_EQ(sum.out, "550\n2\n");
+}
+
+TEST_F(GatewayTest, DropTableIsDeniedWithThePolicyMessage) {
+  const Ran r = Psql(Agent(), {"DROP TABLE customers", "SELECT 1"});
+  EXPECT_TRUE(absl::StrContains(
+      r.err, "schema changes go through a migration, not an agent"))
+      << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "42501")) << r.err;
+  // The session went on after the refusal.
+  EXPECT_EQ(r.out, "1\n") << r.err;
+  EXPECT_EQ(Direct("SELECT count(*) FROM customers"), "2\n");
+}
+
+TEST_F(GatewayTest, BadTokensAreRefusedAndNeverReachTheDatabase) {
+  const int before = ConnectionsLogged();
+  nlohmann::json expired = Claims("etl-agent", "agent", {"automation"});
+  expired["exp"] = absl::ToUnixSeconds(absl::Now()) - 3600;
+  expired["iat"] = absl::ToUnixSeconds(absl::Now()) - 7200;
+  nlohmann::json wrong_aud = Claims("etl-agent", "agent", {"automation"});
+  wrong_aud["aud"] = "someone-else";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"garbage", "not-a-token"},
+      {"expired", Mint(*key_, expired)},
+      {"wrong audience", Mint(*key_, wrong_aud)},
+      {"foreign key", Mint(*foreign_key_,
+                           Claims("etl-agent", "agent", {"automation"}))},
+      {"empty", ""},
+  };
+  for (const auto& [name, token] : cases) {
+    const auto [code, message] = RawLogin(token);
+    EXPECT_EQ(code, "28P01") << name << ": " << message;
+    EXPECT_FALSE(message.empty()) << name;
+  }
+  EXPECT_TRUE(absl::StrContains(RawLogin(Mint(*key_, expired)).second,
+                                "expired"));
+  // psql shows the refusal too.
+  const Ran r = Psql(Mint(*key_, expired), {"SELECT 1"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(r.err, "token refused")) << r.err;
+  EXPECT_EQ(r.out, "");
+  // Nothing reached the server.
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(ConnectionsLogged(), before) << server_->Log();
+  // A good token does reach it (the log does count connections).
+  EXPECT_EQ(RawLogin(Agent()).first, "");
+  const absl::Time until = absl::Now() + absl::Seconds(5);
+  while (ConnectionsLogged() == before && absl::Now() < until)
+    absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_EQ(ConnectionsLogged(), before + 1);
+}
+
+TEST_F(GatewayTest, SessionsAreRecordedOnePerFile) {
+  const Ran r = Psql(Agent(), {"SELECT email FROM customers WHERE id = 1",
+                               "DROP TABLE ledger"});
+  EXPECT_EQ(r.out, "[EMAIL]\n") << r.err;
+  absl::StatusOr<session::VerifyingKey> key =
+      session::VerifyingKey::FromPem(*records_pub_);
+  ASSERT_TRUE(key.ok()) << key.status();
+  session::VerifyOptions vo;
+  vo.key = &*key;
+  // The session ends when psql hangs up; its records are closed and signed
+  // right after.
+  const absl::Time until = absl::Now() + absl::Seconds(10);
+  const session::SessionReport* found = nullptr;
+  std::vector<session::SessionReport> sessions;
+  while (found == nullptr && absl::Now() < until) {
+    absl::StatusOr<std::vector<session::SessionReport>> read =
+        session::ReadSessions({TempDir() + "/records"}, vo);
+    ASSERT_TRUE(read.ok()) << read.status();
+    sessions = *std::move(read);
+    for (const session::SessionReport& s : sessions) {
+      bool has = false;
+      for (const session::StoredRecord& rec : s.records)
+        if (rec.record.has_command() &&
+            rec.record.command().text() == "DROP TABLE ledger")
+          has = true;
+      if (has && s.complete) found = &s;
+    }
+    if (found == nullptr) absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_NE(found, nullptr) << "no complete session with the DROP";
+  EXPECT_TRUE(found->ok()) << found->faults[0].ToString();
+  EXPECT_EQ(found->files.size(), 1u);
+  EXPECT_GE(found->checkpoints_verified, 1u);
+  bool start = false, select_allowed = false, drop_denied = false, end = false;
+  for (const session::StoredRecord& rec : found->records) {
+    const session::v1::Record& x = rec.record;
+    if (x.has_start()) {
+      start = true;
+      EXPECT_EQ(x.start().identity().subject(), "etl-agent");
+      EXPECT_EQ(x.start().identity().kind(),
+                session::v1::IDENTITY_KIND_NON_HUMAN);
+      EXPECT_EQ(x.start().resource().name(), "shop");
+    }
+    if (x.has_command() &&
+        absl::StrContains(x.command().text(), "SELECT email"))
+      select_allowed =
+          x.command().verdict().decision() == session::v1::DECISION_ALLOW;
+    if (x.has_command() && x.command().text() == "DROP TABLE ledger")
+      drop_denied =
+          x.command().verdict().decision() == session::v1::DECISION_DENY;
+    if (x.has_end()) end = true;
+  }
+  EXPECT_TRUE(start);
+  EXPECT_TRUE(select_allowed);
+  EXPECT_TRUE(drop_denied);
+  EXPECT_TRUE(end);
+  // Every session so far is intact (the refused logins made none).
+  for (const session::SessionReport& s : sessions) {
+    if (s.complete) {
+      EXPECT_TRUE(s.ok()) << s.session_id;
+    }
+  }
+}
+
+TEST_F(GatewayTest, UnknownResourceIsRefused) {
+  const int fd = Connect(port_);
+  ASSERT_GE(fd, 0);
+  pg::StartupMessage sm;
+  sm.parameters = {{"user", "x"}, {"database", "nope"}};
+  const std::string startup = pg::Encode(sm);
+  ::send(fd, startup.data(), startup.size(), MSG_NOSIGNAL);
+  char buf[1024];
+  const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+  ::close(fd);
+  ASSERT_GT(n, 0);
+  const std::string reply(buf, static_cast<std::size_t>(n));
+  EXPECT_EQ(reply[0], 'E');
+  EXPECT_TRUE(absl::StrContains(reply, "3D000"));
+}
+
+}  // namespace
+}  // namespace hoop
