@@ -392,14 +392,22 @@ class SessionPostgresTest : public ::testing::Test {
     return out.ok() ? *out : "";
   }
 
-  nlohmann::json Psycopg(const std::string& mode) {
-    const std::string script = std::string(HOOP_SOURCE_DIR) +
-                               "/tests/integration/session_psycopg_client.py";
-    const Ran r = RunChild({kPython, script, mode, ConnInfo()}, ClientEnv());
+  std::vector<std::string> PsycopgArgs(const std::string& mode) const {
+    return {kPython,
+            std::string(HOOP_SOURCE_DIR) +
+                "/tests/integration/session_psycopg_client.py",
+            mode, ConnInfo()};
+  }
+
+  static nlohmann::json ParseJson(const Ran& r) {
     EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
     nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
     return j;
+  }
+
+  nlohmann::json Psycopg(const std::string& mode) {
+    return ParseJson(RunChild(PsycopgArgs(mode), ClientEnv()));
   }
 
   // Waits for the proxied connection `index` to end, then returns it.
@@ -666,6 +674,36 @@ TEST_F(SessionPostgresTest, ReviewApprovedStatementRuns) {
     }
   EXPECT_THAT(states, ::testing::ElementsAre(v1::APPROVAL_STATE_REQUESTED,
                                              v1::APPROVAL_STATE_APPROVED));
+}
+
+// The extended protocol: psycopg's Parse/Bind/Describe/Execute/Sync for a
+// held INSERT wait together and run once approved.
+TEST_F(SessionPostgresTest, ReviewApprovedExtendedProtocolPsycopg) {
+  StartProxy();
+  const Child c = Spawn(PsycopgArgs("review"), ClientEnv());
+  const std::vector<std::string> held =
+      proxy_->WaitForHeld(1, absl::Seconds(15));
+  ASSERT_EQ(held.size(), 1u) << Describe(proxy_->Report(0));
+  EXPECT_EQ(Direct("select count(*) from ledger where id = 5;"), "0\n");
+  ASSERT_FALSE(
+      proxy_->Resolve(held[0], Resolution::kApprove, "ana@hoop.test", "ok")
+          .empty());
+  const nlohmann::json j = ParseJson(Wait(c, absl::Seconds(30)));
+  SCOPED_TRACE(j.dump());
+  const nlohmann::json* h = StepNamed(j, "held");
+  ASSERT_NE(h, nullptr);
+  ASSERT_TRUE(h->value("ok", false));
+  EXPECT_EQ((*h)["rows"][0][0], "INSERT 0 1");
+  const nlohmann::json* after = StepNamed(j, "after");
+  ASSERT_NE(after, nullptr);
+  ASSERT_TRUE(after->value("ok", false));
+  EXPECT_EQ((*after)["rows"][0][0], "500");
+  const nlohmann::json* notices = StepNamed(j, "notices");
+  ASSERT_NE(notices, nullptr);
+  EXPECT_THAT(notices->dump(), HasSubstr(held[0]));
+  EXPECT_EQ(Direct("select amount from ledger where id = 5;"), "500\n");
+  const ConnectionReport rep = Ended(0);
+  EXPECT_EQ(rep.stats.reviewed, 1u) << Describe(rep);
 }
 
 TEST_F(SessionPostgresTest, ReviewDeniedStatementFailsConnectionGoesOn) {

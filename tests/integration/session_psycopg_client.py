@@ -15,6 +15,8 @@
 #             and binary results.
 #   pipeline  pipeline mode: several extended statements before one Sync,
 #             one of them denied; then statements in separate syncs.
+#   review    an extended-protocol write held for review (the test
+#             approves it), then a read of what it wrote; and the notices.
 #
 # Needs Debian's python3-psycopg (3.1): run with /usr/bin/python3.
 
@@ -122,12 +124,29 @@ def pipeline(conn, results):
     step(results, "after_pipeline", lambda: rows_of(e1))
 
 
+def review(conn, results):
+    # An extended-protocol write that the policy holds for review: execute()
+    # blocks until the test resolves it. Notices (the "waiting for approval"
+    # one names the request) are kept.
+    notices = []
+    conn.add_notice_handler(lambda d: notices.append(d.message_primary))
+    cur = conn.cursor()
+    step(results, "held", lambda: (
+        cur.execute("insert into ledger values (%s, %s)", (5, 500)),
+        [[cur.statusmessage]])[-1])
+    step(results, "after", lambda: (
+        cur.execute("select amount from ledger where id = %s", (5,)),
+        rows_of(cur))[-1])
+    results.append({"step": "notices", "ok": True,
+                    "rows": [[n] for n in notices]})
+
+
 def main():
     mode, conninfo = sys.argv[1], sys.argv[2]
     results = []
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        {"simple": simple, "extended": extended, "pipeline": pipeline}[mode](
-            conn, results)
+        {"simple": simple, "extended": extended, "pipeline": pipeline,
+         "review": review}[mode](conn, results)
     json.dump({"mode": mode, "steps": results}, sys.stdout)
     sys.stdout.write("\n")
 
