@@ -12,10 +12,17 @@
 //   - allowed statements run and their rows come back masked; a denied one
 //     fails with the rule's message and SQLSTATE 42501, and the same
 //     connection keeps working (psql; psycopg simple, extended, pipeline);
-//   - review: approve, deny, timeout (Tick), client gone while held;
+//   - review: approve (psql; psycopg's extended protocol), deny, timeout
+//     (Tick), client gone while held (nothing reaches the server);
 //   - planted PII never reaches the client's bytes nor the records: rows,
 //     COPY (text, CSV), a unique-violation error, a notice;
-//   - a result of more than 1 GiB streams through with bounded memory.
+//   - a result of more than 1 GiB streams through with bounded memory, as
+//     COPY data and as DataRows: the process's peak RSS (the proxy and the
+//     session run in it; the server and the clients do not) grows < 64 MiB.
+//
+// Clients are started with fork/exec; psql's and the Python script's output
+// is checked as text, the proxy's side through ConnectionReport (events,
+// stats, every byte written to the client, the records).
 
 #include <fcntl.h>
 #include <signal.h>
