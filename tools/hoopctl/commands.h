@@ -16,6 +16,8 @@ void RegisterMask(CLI::App& app);
 void RegisterPolicy(CLI::App& app);  // policy check/test, sql classify
 // sample-records, verify, sessions, review, replay (session records)
 void RegisterRecords(CLI::App& app);
+// approvals list/approve/deny (a gateway's admin endpoint)
+void RegisterApprovals(CLI::App& app);
 
 }  // namespace hoop::hoopctl
 

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   hoop::hoopctl::RegisterMask(app);
   hoop::hoopctl::RegisterPolicy(app);
   hoop::hoopctl::RegisterRecords(app);
+  hoop::hoopctl::RegisterApprovals(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
