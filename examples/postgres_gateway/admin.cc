@@ -2,6 +2,7 @@
 
 #include "admin.h"
 
+#include <cctype>
 #include <memory>
 #include <string>
 #include <utility>
@@ -13,6 +14,24 @@ namespace {
 
 using asio::ip::tcp;
 constexpr std::size_t kMaxRequest = 64 * 1024;
+
+// Undoes %XX escapes (request ids contain '/': "gw-1-7/2"). False on a
+// malformed escape.
+bool PercentDecode(const std::string& in, std::string* out) {
+  out->clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out->push_back(in[i]);
+      continue;
+    }
+    if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(in[i + 2])))
+      return false;
+    out->push_back(static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16)));
+    i += 2;
+  }
+  return true;
+}
 
 const char* StatusText(int code) {
   switch (code) {
@@ -120,7 +139,9 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
       const std::size_t slash = rest.rfind('/');
       if (slash == std::string::npos || slash == 0)
         return Reply(404, "application/json", R"({"error":"no such path"})");
-      const std::string id = rest.substr(0, slash);
+      std::string id;
+      if (!PercentDecode(rest.substr(0, slash), &id))
+        return Reply(400, "application/json", R"({"error":"bad escape in id"})");
       const std::string verb = rest.substr(slash + 1);
       session::Resolution r;
       if (verb == "approve") {

@@ -274,6 +274,7 @@ Ran RunChild(const std::vector<std::string>& argv,
 class GatewayTest : public ::testing::Test {
  public:
   static void SetUpTestSuite() {
+    std::filesystem::create_directories(TempDir());  // again under --gtest_repeat
     PgServerOptions options;
     if (const char* bin_dir = std::getenv("HOOP_PG_BIN_DIR"))
       options.bin_dir = bin_dir;
@@ -426,6 +427,16 @@ class GatewayTest : public ::testing::Test {
   // tuples only, verbose errors (SQLSTATE shown), never prompting.
   static Ran Psql(const std::string& token, const std::vector<std::string>& sql,
                   const std::string& user = "etl-agent") {
+    return RunChild(PsqlArgs(sql, user), PsqlEnv(token));
+  }
+
+  static std::vector<std::string> PsqlEnv(const std::string& token) {
+    return {"PGPASSWORD=" + token, "PGAPPNAME=gateway-itest",
+            "LC_ALL=C.UTF-8"};
+  }
+
+  static std::vector<std::string> PsqlArgs(const std::vector<std::string>& sql,
+                                           const std::string& user) {
     std::vector<std::string> a = {
         PsqlBin(), "-X", "-w", "-A", "-t", "-v", "ON_ERROR_STOP=0", "-v",
         "VERBOSITY=verbose", "-d",
@@ -435,8 +446,65 @@ class GatewayTest : public ::testing::Test {
       a.push_back("-c");
       a.push_back(s);
     }
-    return RunChild(a, {"PGPASSWORD=" + token, "PGAPPNAME=gateway-itest",
-                   "LC_ALL=C.UTF-8"});
+    return a;
+  }
+
+  // hoopctl against the gateway's admin endpoint.
+  static Ran Hoopctl(std::vector<std::string> args) {
+    args.insert(args.begin(), HOOP_HOOPCTL_BIN);
+    args.push_back("--admin");
+    args.push_back(absl::StrCat("http://127.0.0.1:", admin_port_));
+    return RunChild(args);
+  }
+
+  // Waits until `hoopctl approvals list --json` shows a command whose
+  // statement is `statement`; returns its request id ("" on timeout).
+  static std::string WaitForHeld(const std::string& statement) {
+    const absl::Time until = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < until) {
+      const Ran r = Hoopctl({"approvals", "list", "--json"});
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+      const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+      if (j.is_array()) {
+        for (const nlohmann::json& a : j) {
+          if (a.value("statement", "") == statement) {
+            EXPECT_EQ(a.value("subject", ""), "etl-agent");
+            EXPECT_EQ(a.value("resource", ""), "shop");
+            EXPECT_EQ(a.value("rule", ""), "writes-need-approval");
+            return a.value("id", "");
+          }
+        }
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return "";
+  }
+
+  // One HTTP/1.1 GET to the admin endpoint; returns the whole reply.
+  static std::string AdminGet(const std::string& path) {
+    const int fd = Connect(admin_port_);
+    if (fd < 0) return "";
+    const std::string req =
+        "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    std::string in;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0)
+      in.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return in;
+  }
+
+  // The value of the metric line that starts with `series` ("name{...}").
+  static double Metric(const std::string& text, const std::string& series) {
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind(series + " ", 0) == 0)
+        return std::stod(line.substr(series.size() + 1));
+    }
+    return -1;
   }
 
   static std::string Direct(const std::string& sql) {
@@ -542,10 +610,10 @@ TEST_F(GatewayTest, AllowedSelectReturnsMaskedEmails) {
   EXPECT_EQ(r.out, "1|[EMAIL]|vip\n2|[EMAIL]|call [EMAIL]\n") << r.err;
   EXPECT_FALSE(absl::StrContains(r.out + r.err, "planted"));
   // Unmasked data flows through too, and the session keeps working.
-  const Ran sum = Psql(Agent(), {"SELECT sum(amount) FROM ledger",
+  const Ran sum = Psql(Agent(), {"SELECT sum(id) FROM customers",
                                  "SELECT count(*) FROM customers"});
   ASSERT_EQ(sum.exit_code, 0) << sum.err;
-  EXPECT_EQ(sum.out, "550\n2\n");
+  EXPECT_EQ(sum.out, "3\n2\n");
 }
 
 TEST_F(GatewayTest, DropTableIsDeniedWithThePolicyMessage) {
@@ -675,6 +743,125 @@ TEST_F(GatewayTest, UnknownResourceIsRefused) {
   const std::string reply(buf, static_cast<std::size_t>(n));
   EXPECT_EQ(reply[0], 'E');
   EXPECT_TRUE(absl::StrContains(reply, "3D000"));
+}
+
+// --- step 2: approvals through the admin endpoint and hoopctl ----------------
+
+TEST_F(GatewayTest, HeldDeleteApprovedThroughHoopctlRuns) {
+  ASSERT_EQ(Direct("SELECT count(*) FROM ledger WHERE id = 1"), "1\n");
+  const std::string base = TempDir() + "/held-approve";
+  const pid_t psql =
+      Spawn(PsqlArgs({"DELETE FROM ledger WHERE id = 1",
+                      "SELECT count(*) FROM ledger WHERE id = 1"},
+                     "etl-agent"),
+            PsqlEnv(Agent()), base);
+  const std::string id = WaitForHeld("DELETE FROM ledger WHERE id = 1");
+  ASSERT_FALSE(id.empty()) << ReadFile(*gateway_base_ + ".err");
+  // Held: nothing ran yet.
+  EXPECT_EQ(Direct("SELECT count(*) FROM ledger WHERE id = 1"), "1\n");
+  const Ran listed = Hoopctl({"approvals", "list"});
+  EXPECT_TRUE(absl::StrContains(listed.out, id)) << listed.out;
+  EXPECT_TRUE(absl::StrContains(listed.out, "DELETE FROM ledger")) << listed.out;
+
+  const Ran ok = Hoopctl({"approvals", "approve", id, "--as", "dba-ana",
+                          "--reason", "ticket OPS-1"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_TRUE(absl::StrContains(ok.out, "approved")) << ok.out;
+  const Ran r = Wait(psql, base, absl::Seconds(30));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // The client was told its command waits, under which id.
+  EXPECT_TRUE(absl::StrContains(r.err, id)) << r.err;
+  EXPECT_TRUE(absl::EndsWith(r.out, "0\n")) << r.out;
+  EXPECT_EQ(Direct("SELECT count(*) FROM ledger WHERE id = 1"), "0\n");
+  // Decided once: a second decision finds nothing.
+  const Ran again = Hoopctl({"approvals", "approve", id, "--as", "dba-ana",
+                             "--reason", "twice"});
+  EXPECT_EQ(again.exit_code, 1) << again.out << again.err;
+
+  // The approval is in the records, with the approver and the reason.
+  bool recorded = false;
+  const absl::Time until = absl::Now() + absl::Seconds(10);
+  while (!recorded && absl::Now() < until) {
+    absl::StatusOr<std::vector<session::SessionReport>> read =
+        session::ReadSessions({TempDir() + "/records"}, {});
+    ASSERT_TRUE(read.ok()) << read.status();
+    for (const session::SessionReport& s : *read)
+      for (const session::StoredRecord& rec : s.records)
+        if (rec.record.has_approval() &&
+            rec.record.approval().request_id() == id &&
+            rec.record.approval().state() ==
+                session::v1::APPROVAL_STATE_APPROVED) {
+          EXPECT_EQ(rec.record.approval().approver().subject(), "dba-ana");
+          EXPECT_EQ(rec.record.approval().reason(), "ticket OPS-1");
+          recorded = true;
+        }
+    if (!recorded) absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_TRUE(recorded);
+}
+
+TEST_F(GatewayTest, HeldDeleteDeniedThroughHoopctlDoesNotRun) {
+  ASSERT_EQ(Direct("SELECT count(*) FROM ledger WHERE id = 2"), "1\n");
+  const std::string base = TempDir() + "/held-deny";
+  const pid_t psql = Spawn(
+      PsqlArgs({"DELETE FROM ledger WHERE id = 2", "SELECT 'after'"},
+               "etl-agent"),
+      PsqlEnv(Agent()), base);
+  const std::string id = WaitForHeld("DELETE FROM ledger WHERE id = 2");
+  ASSERT_FALSE(id.empty()) << ReadFile(*gateway_base_ + ".err");
+  const Ran no = Hoopctl({"approvals", "deny", id, "--as", "dba-ana",
+                          "--reason", "not during business hours"});
+  EXPECT_EQ(no.exit_code, 0) << no.err;
+  const Ran r = Wait(psql, base, absl::Seconds(30));
+  EXPECT_TRUE(absl::StrContains(r.err, "ERROR")) << r.err;
+  // The session goes on after the refusal.
+  EXPECT_EQ(r.out, "after\n") << r.err;
+  EXPECT_EQ(Direct("SELECT count(*) FROM ledger WHERE id = 2"), "1\n");
+  // Unknown ids and missing approvers are refused by the endpoint.
+  const Ran unknown = Hoopctl({"approvals", "deny", "no-such-request", "--as",
+                               "dba-ana", "--reason", "x"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(unknown.err, "404")) << unknown.err;
+}
+
+// --- step 3: metrics ------------------------------------------------------------
+
+TEST_F(GatewayTest, MetricsInPrometheusText) {
+  ASSERT_EQ(Psql(Agent(), {"SELECT email FROM customers"}).exit_code, 0);
+  Psql(Agent(), {"DROP TABLE customers"});
+  RawLogin("not-a-token");
+  // Result records (masked counts) reach the metrics through the recorder's
+  // writer thread: wait for them.
+  std::string reply;
+  const absl::Time until = absl::Now() + absl::Seconds(10);
+  do {
+    reply = AdminGet("/metrics");
+    if (Metric(reply, "hoop_gateway_masked_values_total{detector=\"EMAIL\"}") >= 2)
+      break;
+    absl::SleepFor(absl::Milliseconds(50));
+  } while (absl::Now() < until);
+  ASSERT_TRUE(absl::StartsWith(reply, "HTTP/1.1 200")) << reply;
+  EXPECT_TRUE(absl::StrContains(reply, "Content-Type: text/plain; version=0.0.4"));
+  EXPECT_TRUE(absl::StrContains(
+      reply, "# TYPE hoop_gateway_statements_total counter"));
+  EXPECT_GE(Metric(reply, "hoop_gateway_connections_total"), 3) << reply;
+  EXPECT_GE(Metric(reply, "hoop_gateway_statements_total{verdict=\"allow\"}"), 1)
+      << reply;
+  EXPECT_GE(Metric(reply, "hoop_gateway_statements_total{verdict=\"deny\"}"), 1)
+      << reply;
+  EXPECT_GE(Metric(reply, "hoop_gateway_auth_failures_total"), 1) << reply;
+  EXPECT_GE(Metric(reply, "hoop_gateway_masked_values_total{detector=\"EMAIL\"}"),
+            2)
+      << reply;
+  EXPECT_GT(Metric(reply,
+                   "hoop_gateway_bytes_total{direction=\"client_to_server\"}"),
+            0)
+      << reply;
+  EXPECT_GT(Metric(reply,
+                   "hoop_gateway_bytes_total{direction=\"server_to_client\"}"),
+            0)
+      << reply;
+  EXPECT_TRUE(absl::StartsWith(AdminGet("/nope"), "HTTP/1.1 404"));
 }
 
 }  // namespace
