@@ -864,5 +864,130 @@ TEST_F(GatewayTest, MetricsInPrometheusText) {
   EXPECT_TRUE(absl::StartsWith(AdminGet("/nope"), "HTTP/1.1 404"));
 }
 
+// --- configuration errors, cancel, sslmode=prefer ---------------------------------
+
+// A bad file is refused at start, naming the file, line, column and field.
+TEST(GatewayConfigTest, BadFileNamesLineAndField) {
+  const std::string dir = TempDir();
+  std::filesystem::create_directories(dir);
+  struct Case {
+    std::string yaml, expect;
+  };
+  const std::vector<Case> cases = {
+      {"listen: {address: 127.0.0.1, port: 99999}\nrecords_dir: r\n",
+       "bad.yaml:1:36: listen.port: expected an integer in 0..65535"},
+      {"listen: {port: 1}\nrecords_dir: r\nresources:\n  - name: a\n"
+       "    upstream: {database: d, user: u}\n    policy_file: p\n"
+       "    oidc: {jwks_file: j, issuer: i, audience: a}\n"
+       "    maskin: default\n",
+       "bad.yaml:8:5: resources[0].maskin: unknown field"},
+      {"listen: {port: 1}\nrecords_dir: r\nresources:\n  - name: a\n"
+       "    upstream: {database: d}\n",
+       "bad.yaml:5:15: resources[0].upstream.user: required"},
+      {"listen: [1, 2\n", "bad.yaml:"},
+  };
+  for (const Case& c : cases) {
+    WriteFile(dir + "/bad.yaml", c.yaml);
+    const Ran r = RunChild({HOOP_GATEWAY_BIN, "--config", dir + "/bad.yaml"});
+    EXPECT_EQ(r.exit_code, 2) << c.yaml;
+    EXPECT_TRUE(absl::StrContains(r.err, c.expect))
+        << "want: " << c.expect << "\ngot: " << r.err;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
+// psql's default sslmode (prefer) sends SSLRequest first; the gateway says
+// 'N' (no TLS yet) and the session goes on in plain text.
+TEST_F(GatewayTest, SslPreferFallsBackToPlainText) {
+  std::vector<std::string> a = {
+      PsqlBin(), "-X", "-w", "-A", "-t", "-d",
+      absl::StrCat("host=127.0.0.1 port=", port_, " dbname=", kDatabase,
+                   " user=etl-agent sslmode=prefer"),
+      "-c", "SELECT current_user"};
+  const Ran r = RunChild(a, PsqlEnv(Agent()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // The upstream session runs as the resource's credential, not the token's
+  // subject: the client never learns that credential.
+  EXPECT_EQ(r.out, std::string(kUpstreamUser) + "\n") << r.err;
+}
+
+// A CancelRequest carrying the gateway's BackendKeyData reaches the right
+// upstream backend: a long pg_sleep ends at once with 57014.
+TEST_F(GatewayTest, CancelRequestReachesTheUpstreamBackend) {
+  const int fd = Connect(port_);
+  ASSERT_GE(fd, 0);
+  pg::StartupMessage sm;
+  sm.parameters = {{"user", "etl-agent"}, {"database", kDatabase}};
+  std::string out = pg::Encode(sm);
+  ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+  pg::Decoder dec;
+  dec.Feed(wire::Direction::kClientToServer, out);
+  pg::Frame f;
+  while (dec.Next(wire::Direction::kClientToServer, &f) ==
+         pg::DecodeResult::kFrame) {
+  }
+  std::vector<std::string> chunks;
+  std::int32_t pid = 0;
+  std::string secret, code;
+  bool ready = false, queried = false;
+  const absl::Time start = absl::Now();
+  absl::Time sent_cancel = absl::InfiniteFuture();
+  char buf[4096];
+  while (code.empty()) {
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    ASSERT_GT(n, 0) << "connection ended";
+    chunks.emplace_back(buf, static_cast<std::size_t>(n));
+    dec.Feed(wire::Direction::kServerToClient, chunks.back());
+    while (dec.Next(wire::Direction::kServerToClient, &f) ==
+           pg::DecodeResult::kFrame) {
+      if (f.type == pg::MessageType::kAuthenticationCleartextPassword) {
+        out = pg::Encode(pg::PasswordMessage{Agent()});
+      } else if (f.type == pg::MessageType::kBackendKeyData) {
+        auto k = pg::ParseAs<pg::BackendKeyData>(f);
+        ASSERT_TRUE(k.ok());
+        pid = k->process_id;
+        secret = std::string(k->secret_key);
+        continue;
+      } else if (f.type == pg::MessageType::kReadyForQuery && !queried) {
+        ready = true;
+        queried = true;
+        out = pg::Encode(pg::Query{"SELECT pg_sleep(30)"});
+      } else if (f.type == pg::MessageType::kErrorResponse) {
+        auto e = pg::ParseAs<pg::ErrorResponse>(f);
+        ASSERT_TRUE(e.ok());
+        code = std::string(e->Field('C'));
+        continue;
+      } else {
+        continue;
+      }
+      ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+      dec.Feed(wire::Direction::kClientToServer, out);
+      pg::Frame cf;
+      while (dec.Next(wire::Direction::kClientToServer, &cf) ==
+             pg::DecodeResult::kFrame) {
+      }
+      if (queried && sent_cancel == absl::InfiniteFuture()) {
+        // Let the query start, then cancel it from a second connection.
+        absl::SleepFor(absl::Milliseconds(300));
+        const int cfd = Connect(port_);
+        ASSERT_GE(cfd, 0);
+        pg::CancelRequest req;
+        req.process_id = pid;
+        req.secret_key = secret;
+        const std::string c = pg::Encode(req);
+        ::send(cfd, c.data(), c.size(), MSG_NOSIGNAL);
+        ::recv(cfd, buf, sizeof(buf), 0);  // the gateway closes it
+        ::close(cfd);
+        sent_cancel = absl::Now();
+      }
+    }
+  }
+  ::close(fd);
+  EXPECT_TRUE(ready);
+  EXPECT_EQ(code, "57014");  // query_canceled
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+}
+
 }  // namespace
 }  // namespace hoop
