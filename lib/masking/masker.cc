@@ -62,14 +62,22 @@ void RunMatcher(const Matcher& m, const RE2& re, int order,
   for (std::size_t k = 0; k < nw; ++k) {
     p = std::max(p, w[k].begin);
     const std::size_t we = w[k].end;
+    bool at_start = true;
     while (p < we) {
       // A window usually starts where its match does: try there anchored
       // first (one forward DFA pass). If nothing matches at p, the leftmost
       // match starts after p, so the unanchored search from p + 1 finds the
-      // same match the search from p would.
-      if (!re.Match(whole, p, we, RE2::ANCHOR_START, sub, nsub) &&
-          (p + 1 >= we ||
-           !re.Match(whole, p + 1, we, RE2::UNANCHORED, sub, nsub))) {
+      // same match the search from p would. Later searches in the window
+      // (after a finding or a rejected match) rarely start right at p: one
+      // unanchored search.
+      if (at_start) {
+        at_start = false;
+        if (!re.Match(whole, p, we, RE2::ANCHOR_START, sub, nsub) &&
+            (p + 1 >= we ||
+             !re.Match(whole, p + 1, we, RE2::UNANCHORED, sub, nsub))) {
+          break;
+        }
+      } else if (!re.Match(whole, p, we, RE2::UNANCHORED, sub, nsub)) {
         break;
       }
       std::size_t s = static_cast<std::size_t>(sub[0].data() - text.data());

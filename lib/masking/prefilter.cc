@@ -90,6 +90,10 @@ constexpr std::uint32_t Bit(Kind k) { return 1u << static_cast<int>(k); }
 inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 inline bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+// RE2's \b word characters.
+inline bool IsWord(char c) {
+  return IsDigit(c) || IsUpper(c) || (c >= 'a' && c <= 'z') || c == '_';
+}
 
 // Index of the first byte at or after i that may be an anchor (a superset
 // of every plan's anchors: digits, '@', ':', '-', '_', 'I', 'J', 'x', 'y',
@@ -766,7 +770,10 @@ class Scanner {
       }
       ++j;
     }
-    if (count >= 12) Add(Kind::kIban, s, limit);
+    // No match runs past j: it holds only [A-Z0-9] and single spaces, and
+    // ends with [A-Z0-9].
+    if (j > s && t_[j - 1] == ' ') --j;
+    if (count >= 12) Add(Kind::kIban, s, j);
   }
 
   // A run of [0-9 ().+-] holding digits: cards, SSNs, phones, IPv4, IBAN.
@@ -844,10 +851,31 @@ class Scanner {
     std::size_t re = j;
     numeric_done_ = re;
     phone |= plus && digits >= 8;
-    if (card && Want(Kind::kCard)) Add(Kind::kCard, rs, re);
-    if (ssn && Want(Kind::kSsn)) Add(Kind::kSsn, rs, re);
-    if (phone && Want(Kind::kPhone)) Add(Kind::kPhone, rs, re);
-    if (ipv4 && Want(Kind::kIpv4)) Add(Kind::kIpv4, rs, re);
+    if (card || ssn || phone || ipv4) {
+      // Card, SSN and IPv4 matches start at a digit, phone matches at a
+      // digit, '+' or '('; all end at a digit. Windows start and end there,
+      // not at the run's spaces, dots or parentheses, so the anchored search
+      // at the window start is the one that finds a match and none is
+      // needed after it.
+      std::size_t fd = rs;
+      while (!IsDigit(t_[fd])) ++fd;  // the run holds a digit
+      std::size_t ps = rs;
+      while (ps < fd && t_[ps] != '+' && t_[ps] != '(') ++ps;
+      // Card, SSN and IPv4 patterns open with \b: their first digit does
+      // not follow a letter, digit or '_' (as "DE89 ..." does).
+      std::size_t bd = fd;
+      while (bd < re &&
+             !(IsDigit(t_[bd]) && (bd == 0 || !IsWord(t_[bd - 1])))) {
+        ++bd;
+      }
+      const std::size_t ld = s3 + l3;  // after the last digit
+      if (bd < ld) {
+        if (card && Want(Kind::kCard)) Add(Kind::kCard, bd, ld);
+        if (ssn && Want(Kind::kSsn)) Add(Kind::kSsn, bd, ld);
+        if (ipv4 && Want(Kind::kIpv4)) Add(Kind::kIpv4, bd, ld);
+      }
+      if (phone && Want(Kind::kPhone)) Add(Kind::kPhone, ps, ld);
+    }
     return re;
   }
 
