@@ -332,14 +332,47 @@ class GatewayTest : public ::testing::Test {
 
     port_ = FreePort();
     admin_port_ = FreePort();
-    WriteFile(dir + "/gateway.yaml",
-              absl::StrCat("listen: {address: 127.0.0.1, port: ", port_,
+    WriteConfig(dir + "/gateway.yaml", port_, admin_port_, "records");
+    gateway_base_ = new std::string(dir + "/gateway");
+    *start_error_ = Launch(dir + "/gateway.yaml", *gateway_base_, port_,
+                           &gateway_pid_);
+  }
+
+  // Starts hoop-pg-gateway with `config`; returns once it accepts
+  // connections on `port`, or why not.
+  static std::string Launch(const std::string& config, const std::string& base,
+                            int port, pid_t* pid) {
+    *pid = Spawn({HOOP_GATEWAY_BIN, "--config", config}, {}, base);
+    const absl::Time until = absl::Now() + absl::Seconds(20);
+    while (true) {
+      const int fd = Connect(port);
+      if (fd >= 0) {
+        ::close(fd);
+        return "";
+      }
+      int status = 0;
+      if (::waitpid(*pid, &status, WNOHANG) == *pid) {
+        *pid = -1;
+        return "gateway exited: " + ReadFile(base + ".err");
+      }
+      if (absl::Now() > until)
+        return "gateway did not start: " + ReadFile(base + ".err");
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  }
+
+  // The gateway's configuration: one resource, `shop`, on the suite's
+  // server; records signed with records.key.
+  static void WriteConfig(const std::string& path, int port, int admin_port,
+                          const std::string& records) {
+    WriteFile(path,
+              absl::StrCat("listen: {address: 127.0.0.1, port: ", port,
                            "}\n"
                            "allow_cleartext_on_loopback: true\n"
                            "admin: {address: 127.0.0.1, port: ",
-                           admin_port_,
+                           admin_port,
                            "}\n"
-                           "records_dir: records\n"
+                           "records_dir: ", records, "\n"
                            "signing_key_file: records.key\n"
                            "gateway_id: gw-itest\n"
                            "resources:\n"
@@ -359,30 +392,6 @@ class GatewayTest : public ::testing::Test {
                            "\n"
                            "      kind_claim: kind\n"
                            "      non_human_values: [agent]\n"));
-    gateway_base_ = new std::string(dir + "/gateway");
-    gateway_pid_ = Spawn({HOOP_GATEWAY_BIN, "--config", dir + "/gateway.yaml"},
-                         {}, *gateway_base_);
-    // Ready when it accepts connections (or failed when it exits).
-    const absl::Time until = absl::Now() + absl::Seconds(20);
-    while (true) {
-      const int fd = Connect(port_);
-      if (fd >= 0) {
-        ::close(fd);
-        break;
-      }
-      int status = 0;
-      if (::waitpid(gateway_pid_, &status, WNOHANG) == gateway_pid_) {
-        gateway_pid_ = -1;
-        *start_error_ = "gateway exited: " + ReadFile(*gateway_base_ + ".err");
-        return;
-      }
-      if (absl::Now() > until) {
-        *start_error_ = "gateway did not start: " +
-                        ReadFile(*gateway_base_ + ".err");
-        return;
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
   }
 
   static void TearDownTestSuite() {
@@ -436,11 +445,13 @@ class GatewayTest : public ::testing::Test {
   }
 
   static std::vector<std::string> PsqlArgs(const std::vector<std::string>& sql,
-                                           const std::string& user) {
+                                           const std::string& user,
+                                           int port = 0) {
     std::vector<std::string> a = {
         PsqlBin(), "-X", "-w", "-A", "-t", "-v", "ON_ERROR_STOP=0", "-v",
         "VERBOSITY=verbose", "-d",
-        absl::StrCat("host=127.0.0.1 port=", port_, " dbname=", kDatabase,
+        absl::StrCat("host=127.0.0.1 port=", port ? port : port_,
+                     " dbname=", kDatabase,
                      " user=", user, " sslmode=disable connect_timeout=10")};
     for (const std::string& s : sql) {
       a.push_back("-c");
@@ -450,19 +461,21 @@ class GatewayTest : public ::testing::Test {
   }
 
   // hoopctl against the gateway's admin endpoint.
-  static Ran Hoopctl(std::vector<std::string> args) {
+  static Ran Hoopctl(std::vector<std::string> args, int admin_port = 0) {
     args.insert(args.begin(), HOOP_HOOPCTL_BIN);
     args.push_back("--admin");
-    args.push_back(absl::StrCat("http://127.0.0.1:", admin_port_));
+    args.push_back(
+        absl::StrCat("http://127.0.0.1:", admin_port ? admin_port : admin_port_));
     return RunChild(args);
   }
 
   // Waits until `hoopctl approvals list --json` shows a command whose
   // statement is `statement`; returns its request id ("" on timeout).
-  static std::string WaitForHeld(const std::string& statement) {
+  static std::string WaitForHeld(const std::string& statement,
+                                 int admin_port = 0) {
     const absl::Time until = absl::Now() + absl::Seconds(20);
     while (absl::Now() < until) {
-      const Ran r = Hoopctl({"approvals", "list", "--json"});
+      const Ran r = Hoopctl({"approvals", "list", "--json"}, admin_port);
       EXPECT_EQ(r.exit_code, 0) << r.err;
       const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
       if (j.is_array()) {
@@ -987,6 +1000,65 @@ TEST_F(GatewayTest, CancelRequestReachesTheUpstreamBackend) {
   EXPECT_TRUE(ready);
   EXPECT_EQ(code, "57014");  // query_canceled
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+}
+
+// --- shutdown ----------------------------------------------------------------------
+
+// SIGTERM: the gateway stops accepting, cancels what is held (recorded),
+// closes the sessions, signs their records and exits 0. A second gateway
+// process, so the suite's keeps serving.
+TEST_F(GatewayTest, SigtermCancelsHeldCommandsAndSignsRecords) {
+  const std::string dir = TempDir();
+  const int port = FreePort(), admin = FreePort();
+  WriteConfig(dir + "/gateway-2.yaml", port, admin, "records-2");
+  pid_t pid = -1;
+  const std::string base = dir + "/gateway-2";
+  ASSERT_EQ(Launch(dir + "/gateway-2.yaml", base, port, &pid), "");
+
+  const std::string psql_base = dir + "/held-shutdown";
+  const pid_t psql =
+      Spawn(PsqlArgs({"DELETE FROM ledger WHERE id = 3"}, "etl-agent", port),
+            PsqlEnv(Agent()), psql_base);
+  const std::string id = WaitForHeld("DELETE FROM ledger WHERE id = 3", admin);
+  ASSERT_FALSE(id.empty()) << ReadFile(base + ".err");
+
+  ::kill(pid, SIGTERM);
+  const Ran gw = Wait(pid, base, absl::Seconds(20));
+  EXPECT_EQ(gw.exit_code, 0) << gw.err;
+  EXPECT_TRUE(absl::StrContains(gw.err, "shutting down")) << gw.err;
+  const Ran r = Wait(psql, psql_base, absl::Seconds(20));
+  EXPECT_NE(r.exit_code, -1) << "psql hung after the gateway stopped";
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_EQ(Direct("SELECT count(*) FROM ledger WHERE id = 3"), "1\n");
+  EXPECT_LT(Connect(port), 0) << "still accepting";
+
+  // The session's records are complete: the held command cancelled, the
+  // end's reason, a final signed checkpoint.
+  absl::StatusOr<session::VerifyingKey> key =
+      session::VerifyingKey::FromPem(*records_pub_);
+  ASSERT_TRUE(key.ok());
+  session::VerifyOptions vo;
+  vo.key = &*key;
+  absl::StatusOr<std::vector<session::SessionReport>> read =
+      session::ReadSessions({dir + "/records-2"}, vo);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->size(), 1u);
+  const session::SessionReport& rep = (*read)[0];
+  EXPECT_TRUE(rep.ok()) << rep.faults[0].ToString();
+  EXPECT_TRUE(rep.complete);
+  bool cancelled = false, ended = false;
+  for (const session::StoredRecord& rec : rep.records) {
+    if (rec.record.has_approval() && rec.record.approval().request_id() == id &&
+        rec.record.approval().state() == session::v1::APPROVAL_STATE_CANCELLED)
+      cancelled = true;
+    if (rec.record.has_end()) {
+      ended = true;
+      EXPECT_EQ(rec.record.end().reason(),
+                session::v1::END_REASON_GATEWAY_SHUTDOWN);
+    }
+  }
+  EXPECT_TRUE(cancelled);
+  EXPECT_TRUE(ended);
 }
 
 }  // namespace
