@@ -173,12 +173,20 @@ ResourceConfig ParseResource(const YAML::Node& node, const std::string& field,
 
 GatewayConfig Parse(const YAML::Node& root, const std::string& base) {
   CheckMap(root, "",
-           {"listen", "allow_cleartext_on_loopback", "admin", "records_dir",
+           {"listen", "tls", "allow_cleartext_on_loopback", "admin",
+            "records_dir",
             "signing_key_file", "gateway_id", "review_timeout_seconds",
             "resources"});
   GatewayConfig c;
   if (!root["listen"]) Fail(root, "listen", "required");
   c.listen = ParseEndpoint(root["listen"], "listen");
+  if (const YAML::Node t = root["tls"]) {
+    CheckMap(t, "tls", {"cert_file", "key_file", "require"});
+    c.has_tls = true;
+    c.tls_cert_file = Join(base, NonEmpty(t, "cert_file", "tls.cert_file"));
+    c.tls_key_file = Join(base, NonEmpty(t, "key_file", "tls.key_file"));
+    if (t["require"]) c.tls_require = Bool(t["require"], "tls.require");
+  }
   if (root["allow_cleartext_on_loopback"])
     c.allow_cleartext_on_loopback = Bool(root["allow_cleartext_on_loopback"],
                                          "allow_cleartext_on_loopback");

@@ -9,6 +9,9 @@
 // Format (relative paths are relative to the file's directory):
 //
 //   listen: {address: 127.0.0.1, port: 6432}
+//   tls: {cert_file: gw.crt, key_file: gw.key, require: true}
+//                                       # SSLRequest → 'S' + handshake;
+//                                       # require: refuse plain clients
 //   allow_cleartext_on_loopback: true   # ask for the token in cleartext on a
 //                                       # loopback client without TLS
 //   admin: {address: 127.0.0.1, port: 6480}   # approvals and metrics (HTTP)
@@ -77,6 +80,10 @@ struct GatewayConfig {
   std::string source;  // the file it came from
   Endpoint listen;
   bool allow_cleartext_on_loopback = false;
+  bool has_tls = false;
+  std::string tls_cert_file;  // PEM chain
+  std::string tls_key_file;   // PEM private key
+  bool tls_require = false;   // refuse clients that do not ask for TLS
   bool has_admin = false;
   Endpoint admin;
   std::string records_dir;

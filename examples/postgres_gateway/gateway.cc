@@ -2,6 +2,8 @@
 
 #include "gateway.h"
 
+#include <asio/ssl.hpp>
+
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -140,6 +142,7 @@ class Gateway::Impl {
   tcp::acceptor acceptor_;
   std::vector<std::unique_ptr<Resource>> resources_;
   std::optional<session::SigningKey> signing_key_;
+  std::unique_ptr<asio::ssl::context> ssl_;  // null: no TLS for clients
   std::shared_ptr<Counters> counters_;
   // Live connections by id (I/O thread only).
   std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;
@@ -189,11 +192,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Reads more handshake bytes from `side` into hs_[side], then calls `then`.
   template <typename Then>
   void ReadMore(int side, Then then) {
-    tcp::socket& s = side == 0 ? client_ : server_;
-    s.async_read_some(
-        asio::buffer(buf_[side]),
-        [self = shared_from_this(), side, then](const asio::error_code& ec,
-                                                std::size_t n) {
+    auto on_read = [self = shared_from_this(), side, then](
+                       const asio::error_code& ec, std::size_t n) {
           if (self->closed_) return;
           if (ec) {
             if (side == 1)
@@ -203,20 +203,43 @@ class Connection : public std::enable_shared_from_this<Connection> {
           }
           self->hs_[side].append(self->buf_[side].data(), n);
           then();
-        });
+    };
+    if (side == 0) {
+      ClientRead(asio::buffer(buf_[0]), std::move(on_read));
+    } else {
+      server_.async_read_some(asio::buffer(buf_[1]), std::move(on_read));
+    }
+  }
+
+  // Client I/O goes through TLS once the handshake is done.
+  template <typename Buffers, typename Handler>
+  void ClientRead(const Buffers& b, Handler&& h) {
+    if (tls_) {
+      tls_->async_read_some(b, std::forward<Handler>(h));
+    } else {
+      client_.async_read_some(b, std::forward<Handler>(h));
+    }
+  }
+  template <typename Buffers, typename Handler>
+  void ClientWrite(const Buffers& b, Handler&& h) {
+    if (tls_) {
+      asio::async_write(*tls_, b, std::forward<Handler>(h));
+    } else {
+      asio::async_write(client_, b, std::forward<Handler>(h));
+    }
   }
 
   // Writes `bytes` to the client, then calls `then`.
   template <typename Then>
   void WriteClient(std::string bytes, Then then) {
     auto data = std::make_shared<std::string>(std::move(bytes));
-    asio::async_write(client_, asio::buffer(*data),
-                      [self = shared_from_this(), data, then](
-                          const asio::error_code& ec, std::size_t) {
-                        if (self->closed_) return;
-                        if (ec) return self->Close();
-                        then();
-                      });
+    ClientWrite(asio::buffer(*data),
+                [self = shared_from_this(), data, then](
+                    const asio::error_code& ec, std::size_t) {
+                  if (self->closed_) return;
+                  if (ec) return self->Close();
+                  then();
+                });
   }
   template <typename Then>
   void WriteServer(std::string bytes, Then then) {
@@ -261,9 +284,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnStartupPacket(const std::string& packet) {
     const std::uint32_t code = Be32(packet, 4);
     if (code == pg::kSSLRequestCode || code == pg::kGSSENCRequestCode) {
-      // No TLS (yet) and no GSSAPI encryption: the client goes on in plain
-      // text or gives up, as it chooses (sslmode).
-      if (!in_startup_retry_ok()) return Close();
+      if (!in_startup_retry_ok() || tls_) return Close();
+      if (code == pg::kSSLRequestCode && gw_.ssl_ != nullptr) {
+        // Bytes sent after SSLRequest but before the handshake would be
+        // plaintext injected ahead of TLS (CVE-2021-23214): refuse them.
+        if (!hs_[0].empty()) return Close();
+        return WriteClient("S", [self = shared_from_this()] {
+          self->tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(
+              self->client_, *self->gw_.ssl_);
+          self->tls_->async_handshake(
+              asio::ssl::stream_base::server,
+              [self](const asio::error_code& ec) {
+                if (self->closed_) return;
+                if (ec) {
+                  Log("conn " + std::to_string(self->id_) + " from " +
+                      self->client_address_ + ": TLS handshake: " +
+                      ec.message());
+                  return self->Close();
+                }
+                self->ReadStartup();
+              });
+        });
+      }
+      // No TLS configured, and no GSSAPI encryption: the client goes on in
+      // plain text or gives up, as it chooses (sslmode).
       return WriteClient("N", [self = shared_from_this()] {
         self->ReadStartup();
       });
@@ -312,11 +356,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (resource_ == nullptr)
       return FailClient("3D000", "no resource named \"" + database +
                                      "\" behind this gateway");
-    if (!(loopback_ && gw_.config_.allow_cleartext_on_loopback))
+    if (tls_ == nullptr && gw_.config_.tls_require)
+      return FailClient("28000", "this gateway requires TLS (sslmode=require)");
+    if (tls_ == nullptr &&
+        !(loopback_ && gw_.config_.allow_cleartext_on_loopback))
       return FailClient("28000",
-                        "the gateway asks for a token only over TLS, which is "
-                        "not available yet; connect over loopback with "
-                        "allow_cleartext_on_loopback");
+                        "the gateway asks for a token only over TLS "
+                        "(sslmode=require), or from loopback when "
+                        "allow_cleartext_on_loopback is set");
     WriteClient(prefix + pg::Encode(pg::AuthenticationCleartextPassword{}),
                 [self = shared_from_this()] { self->ReadPassword(); });
   }
@@ -761,13 +808,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
         if (s.size != 0) bufs.emplace_back(s.data, s.size);
       if (bufs.empty() || write_failed_[side]) continue;
       ++outstanding_;
-      tcp::socket& sock = side == 0 ? server_ : client_;
-      asio::async_write(sock, bufs,
-                        [self = shared_from_this(), side](
-                            const asio::error_code& ec, std::size_t) {
-                          if (ec) self->write_failed_[side] = true;
-                          self->OnWritten();
-                        });
+      auto done = [self = shared_from_this(), side](const asio::error_code& ec,
+                                                    std::size_t) {
+        if (ec) self->write_failed_[side] = true;
+        self->OnWritten();
+      };
+      if (side == 0) {
+        asio::async_write(server_, bufs, std::move(done));
+      } else {
+        ClientWrite(bufs, std::move(done));
+      }
     }
     if (outstanding_ == 0) {
       busy_ = false;
@@ -810,11 +860,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void StartRead(Direction dir) {
     const int side = Side(dir);
     if (closed_ || finished_ || eof_[side]) return;
-    tcp::socket& sock = side == 0 ? client_ : server_;
-    sock.async_read_some(
-        asio::buffer(buf_[side]),
-        [self = shared_from_this(), dir, side](const asio::error_code& ec,
-                                               std::size_t n) {
+    auto on_read = [self = shared_from_this(), dir, side](
+                       const asio::error_code& ec, std::size_t n) {
           if (self->closed_) return;
           if (ec) {
             self->eof_[side] = true;
@@ -825,7 +872,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
           }
           self->Enqueue(
               Op::Feed(dir, std::string_view(self->buf_[side].data(), n)));
-        });
+    };
+    if (side == 0) {
+      ClientRead(asio::buffer(buf_[0]), std::move(on_read));
+    } else {
+      server_.async_read_some(asio::buffer(buf_[1]), std::move(on_read));
+    }
   }
 
   void ArmTimer() {
@@ -891,6 +943,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   Gateway::Impl& gw_;
   tcp::socket client_, server_;
+  // TLS over client_ after SSLRequest (declared after it: destroyed first).
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
   asio::steady_timer timer_;
   const std::uint64_t id_;
   std::string client_address_;
@@ -933,6 +987,26 @@ class Connection : public std::enable_shared_from_this<Connection> {
 };
 
 absl::Status Gateway::Impl::Load() {
+  if (config_.has_tls) {
+    ssl_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    asio::error_code ec;
+    ssl_->set_options(asio::ssl::context::default_workarounds |
+                          asio::ssl::context::no_sslv2 |
+                          asio::ssl::context::no_sslv3 |
+                          asio::ssl::context::no_tlsv1 |
+                          asio::ssl::context::no_tlsv1_1,
+                      ec);
+    if (!ec) ssl_->use_certificate_chain_file(config_.tls_cert_file, ec);
+    if (ec)
+      return absl::InvalidArgumentError("tls.cert_file " +
+                                        config_.tls_cert_file + ": " +
+                                        ec.message());
+    ssl_->use_private_key_file(config_.tls_key_file, asio::ssl::context::pem,
+                               ec);
+    if (ec)
+      return absl::InvalidArgumentError("tls.key_file " + config_.tls_key_file +
+                                        ": " + ec.message());
+  }
   if (!config_.signing_key_file.empty()) {
     FILE* f = std::fopen(config_.signing_key_file.c_str(), "rb");
     if (f == nullptr)

@@ -364,11 +364,12 @@ class GatewayTest : public ::testing::Test {
   // The gateway's configuration: one resource, `shop`, on the suite's
   // server; records signed with records.key.
   static void WriteConfig(const std::string& path, int port, int admin_port,
-                          const std::string& records) {
+                          const std::string& records,
+                          const std::string& extra =
+                              "allow_cleartext_on_loopback: true\n") {
     WriteFile(path,
               absl::StrCat("listen: {address: 127.0.0.1, port: ", port,
-                           "}\n"
-                           "allow_cleartext_on_loopback: true\n"
+                           "}\n", extra,
                            "admin: {address: 127.0.0.1, port: ",
                            admin_port,
                            "}\n"
@@ -1059,6 +1060,55 @@ TEST_F(GatewayTest, SigtermCancelsHeldCommandsAndSignsRecords) {
   }
   EXPECT_TRUE(cancelled);
   EXPECT_TRUE(ended);
+}
+
+// --- TLS on the client leg -------------------------------------------------------
+
+// With `tls` configured, SSLRequest gets 'S' and a handshake with the
+// gateway's certificate (psql verify-full checks it); `require: true`
+// refuses plain clients with 28000; cleartext on loopback is off, so the
+// token travels only inside TLS.
+TEST_F(GatewayTest, TlsClientLegVerifyFullAndRequire) {
+  const std::string dir = TempDir();
+  const Ran cert = RunChild(
+      {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+       "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=127.0.0.1",
+       "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1", "-keyout",
+       dir + "/gw.key", "-out", dir + "/gw.crt"});
+  if (cert.exit_code != 0) GTEST_SKIP() << "no openssl CLI: " << cert.err;
+  const int port = FreePort(), admin = FreePort();
+  WriteConfig(dir + "/gateway-tls.yaml", port, admin, "records-tls",
+              "tls: {cert_file: gw.crt, key_file: gw.key, require: true}\n");
+  pid_t pid = -1;
+  const std::string base = dir + "/gateway-tls";
+  ASSERT_EQ(Launch(dir + "/gateway-tls.yaml", base, port, &pid), "");
+
+  std::vector<std::string> a = {
+      PsqlBin(), "-X", "-w", "-A", "-t", "-d",
+      absl::StrCat("host=127.0.0.1 port=", port, " dbname=", kDatabase,
+                   " user=etl-agent sslmode=verify-full sslrootcert=", dir,
+                   "/gw.crt"),
+      "-c", "SELECT email FROM customers WHERE id = 1", "-c", "\\conninfo"};
+  const Ran r = RunChild(a, PsqlEnv(Agent()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, "[EMAIL]\n")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "SSL connection")) << r.out;
+
+  // Plain text is refused before any token is asked for.
+  a[6] = absl::StrCat("host=127.0.0.1 port=", port, " dbname=", kDatabase,
+                      " user=etl-agent sslmode=disable");
+  const Ran plain = RunChild(a, PsqlEnv(Agent()));
+  EXPECT_NE(plain.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(plain.err, "requires TLS")) << plain.err;
+  // A client that does not trust the certificate gives up.
+  a[6] = absl::StrCat("host=127.0.0.1 port=", port, " dbname=", kDatabase,
+                      " user=etl-agent sslmode=verify-full sslrootcert=",
+                      dir, "/jwks.json");
+  EXPECT_NE(RunChild(a, PsqlEnv(Agent())).exit_code, 0);
+
+  ::kill(pid, SIGTERM);
+  const Ran gw = Wait(pid, base, absl::Seconds(20));
+  EXPECT_EQ(gw.exit_code, 0) << gw.err;
 }
 
 }  // namespace
