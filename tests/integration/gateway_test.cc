@@ -27,6 +27,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -332,6 +333,7 @@ class GatewayTest : public ::testing::Test {
 
     port_ = FreePort();
     admin_port_ = FreePort();
+    down_port_ = FreePort();
     WriteConfig(dir + "/gateway.yaml", port_, admin_port_, "records");
     gateway_base_ = new std::string(dir + "/gateway");
     *start_error_ = Launch(dir + "/gateway.yaml", *gateway_base_, port_,
@@ -392,7 +394,15 @@ class GatewayTest : public ::testing::Test {
                            "      audience: ", kAudience,
                            "\n"
                            "      kind_claim: kind\n"
-                           "      non_human_values: [agent]\n"));
+                           "      non_human_values: [agent]\n"
+                           // A resource whose server is not there.
+                           "  - name: down\n"
+                           "    upstream: {host: 127.0.0.1, port: ",
+                           down_port_,
+                           ", database: down, user: u, password: p}\n"
+                           "    policy_file: policy.yaml\n"
+                           "    oidc: {jwks_file: jwks.json, issuer: ",
+                           kIssuer, ", audience: ", kAudience, "}\n"));
   }
 
   static void TearDownTestSuite() {
@@ -539,11 +549,12 @@ class GatewayTest : public ::testing::Test {
 
   // The raw protocol: startup, then the token as the password; returns the
   // ErrorResponse's SQLSTATE and message ("" when the login succeeded).
-  static std::pair<std::string, std::string> RawLogin(const std::string& token) {
+  static std::pair<std::string, std::string> RawLogin(
+      const std::string& token, const std::string& database = kDatabase) {
     const int fd = Connect(port_);
     if (fd < 0) return {"connect failed", ""};
     pg::StartupMessage sm;
-    sm.parameters = {{"user", "etl-agent"}, {"database", kDatabase}};
+    sm.parameters = {{"user", "etl-agent"}, {"database", database}};
     const std::string startup = pg::Encode(sm);
     ::send(fd, startup.data(), startup.size(), MSG_NOSIGNAL);
     pg::Decoder dec;
@@ -602,7 +613,7 @@ class GatewayTest : public ::testing::Test {
   static TokenKey* key_;
   static TokenKey* foreign_key_;
   static pid_t gateway_pid_;
-  static int port_, admin_port_;
+  static int port_, admin_port_, down_port_;
 };
 
 PgServer* GatewayTest::server_ = nullptr;
@@ -615,6 +626,7 @@ TokenKey* GatewayTest::foreign_key_ = nullptr;
 pid_t GatewayTest::gateway_pid_ = -1;
 int GatewayTest::port_ = 0;
 int GatewayTest::admin_port_ = 0;
+int GatewayTest::down_port_ = 0;
 
 // --- step 1: authentication, policy, masking, records ------------------------
 
@@ -1109,6 +1121,76 @@ TEST_F(GatewayTest, TlsClientLegVerifyFullAndRequire) {
   ::kill(pid, SIGTERM);
   const Ran gw = Wait(pid, base, absl::Seconds(20));
   EXPECT_EQ(gw.exit_code, 0) << gw.err;
+}
+
+// --- failures around the session ---------------------------------------------------
+
+TEST_F(GatewayTest, UpstreamDownAtConnectIsAFatalError) {
+  const auto [code, message] = RawLogin(Agent(), "down");
+  EXPECT_EQ(code, "08006") << message;
+  EXPECT_TRUE(absl::StrContains(message, "down")) << message;
+  // The gateway goes on serving the other resource.
+  EXPECT_EQ(RawLogin(Agent()).first, "");
+}
+
+// A client that goes away while its command is held leaves nothing to
+// approve, and the command never runs.
+TEST_F(GatewayTest, ClientGoneMidApprovalCancelsTheHeldCommand) {
+  const std::string base = TempDir() + "/held-gone";
+  const pid_t psql = Spawn(
+      PsqlArgs({"DELETE FROM ledger WHERE id = 4"}, "etl-agent"),
+      PsqlEnv(Agent()), base);
+  const std::string id = WaitForHeld("DELETE FROM ledger WHERE id = 4");
+  ASSERT_FALSE(id.empty());
+  ::kill(psql, SIGKILL);
+  Wait(psql, base, absl::Seconds(10));
+  bool gone = false;
+  const absl::Time until = absl::Now() + absl::Seconds(10);
+  while (!gone && absl::Now() < until) {
+    const Ran r = Hoopctl({"approvals", "list", "--json"});
+    gone = r.exit_code == 0 && !absl::StrContains(r.out, id);
+    if (!gone) absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_TRUE(gone);
+  EXPECT_EQ(Hoopctl({"approvals", "approve", id, "--as", "dba-ana",
+                     "--reason", "too late"})
+                .exit_code,
+            1);
+  EXPECT_EQ(Direct("SELECT count(*) FROM ledger WHERE id = 4"), "1\n");
+}
+
+// pgbench's select-only script through the gateway in the simple, extended
+// and prepared query modes: every transaction succeeds.
+TEST_F(GatewayTest, PgbenchSelectOnlyInEveryQueryMode) {
+  const std::string pgbench =
+      PsqlBin().substr(0, PsqlBin().size() - 4) + "pgbench";
+  // Initialised directly (DDL is not for agents), readable by the resource's
+  // role.
+  const Ran init = RunChild(
+      {pgbench, "-i", "-s", "1", "-q", "-h", server_->socket_dir(), "-p",
+       std::to_string(server_->port()), "-U", server_->superuser(),
+       kDatabase});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  Direct(absl::StrCat("GRANT SELECT ON ALL TABLES IN SCHEMA public TO ",
+                      kUpstreamUser, ";"));
+  for (const char* mode : {"simple", "extended", "prepared"}) {
+    const Ran r = RunChild(
+        {pgbench, "-n", "-S", "-M", mode, "-c", "4", "-j", "2", "-t", "200",
+         "-h", "127.0.0.1", "-p", std::to_string(port_), "-U", "etl-agent",
+         kDatabase},
+        {"PGPASSWORD=" + Agent(), "PGSSLMODE=disable"}, absl::Seconds(120));
+    EXPECT_EQ(r.exit_code, 0) << mode << ": " << r.err << r.out;
+    EXPECT_TRUE(absl::StrContains(
+        r.out, "number of transactions actually processed: 800/800"))
+        << mode << ": " << r.out << r.err;
+    // For the log: pgbench's own figures (not a benchmark: 4 clients on a
+    // shared machine, alongside the server and the gateway).
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);)
+      if (absl::StartsWith(line, "tps =") ||
+          absl::StartsWith(line, "latency average"))
+        std::cout << "pgbench -S -M " << mode << ": " << line << "\n";
+  }
 }
 
 }  // namespace
