@@ -10,6 +10,7 @@
 // find in the whole value (see engine.h and tests/masking/equivalence_test).
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #if defined(__SSE2__)
@@ -292,9 +293,17 @@ KernelLevel DetectLevel() {
   return KernelLevel::kSse2;
 }
 
-KernelLevel& Level() {
-  static KernelLevel level = DetectLevel();
-  return level;
+// Constant-initialised (so usable from any static initializer) and read
+// with a plain load on every call: -1 until the first call detects the CPU.
+std::atomic<int> g_level{-1};
+
+inline KernelLevel Level() {
+  int level = g_level.load(std::memory_order_relaxed);
+  if (level < 0) {
+    level = static_cast<int>(DetectLevel());
+    g_level.store(level, std::memory_order_relaxed);
+  }
+  return static_cast<KernelLevel>(level);
 }
 
 bool HasAvx2() { return DetectLevel() >= KernelLevel::kAvx2; }
@@ -1037,7 +1046,7 @@ int SetKernelLevelForTesting(int level) {
 #if defined(__SSE2__)
   const int prev = static_cast<int>(Level());
   level = std::max(0, std::min(level, static_cast<int>(DetectLevel())));
-  Level() = static_cast<KernelLevel>(level);
+  g_level.store(level, std::memory_order_relaxed);
   return prev;
 #else
   (void)level;
