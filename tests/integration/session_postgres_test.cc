@@ -36,6 +36,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -142,7 +143,11 @@ std::string TempDir() {
   static const std::string* dir = [] {
     char tmpl[] = "/tmp/hoop-session-itest-XXXXXX";
     const char* d = ::mkdtemp(tmpl);
-    return new std::string(d == nullptr ? "/tmp" : d);
+    if (d == nullptr) {  // never fall back to a shared dir: it gets removed
+      std::perror("mkdtemp");
+      std::abort();
+    }
+    return new std::string(d);
   }();
   return *dir;
 }
@@ -311,6 +316,9 @@ class SessionPostgresTest : public ::testing::Test {
       delete server_;
       server_ = nullptr;
     }
+    // Client outputs and record files (the streaming tests' are ~30 MB).
+    std::error_code ec;
+    std::filesystem::remove_all(TempDir(), ec);
   }
 
   void SetUp() override {
