@@ -279,7 +279,7 @@ class GatewayTest : public ::testing::Test {
     PgServerOptions options;
     if (const char* bin_dir = std::getenv("HOOP_PG_BIN_DIR"))
       options.bin_dir = bin_dir;
-    options.settings = {"log_connections = on"};
+    options.settings = {"log_connections = on", "max_connections = 250"};
     if (absl::Status s = PgServer::CheckAvailable(options); !s.ok()) {
       *skip_reason_ = std::string(s.message());
       return;
@@ -1191,6 +1191,38 @@ TEST_F(GatewayTest, PgbenchSelectOnlyInEveryQueryMode) {
           absl::StartsWith(line, "latency average"))
         std::cout << "pgbench -S -M " << mode << ": " << line << "\n";
   }
+}
+
+// 200 clients at once, each through its own session and upstream
+// connection (pgbench -S, simple protocol, 5 transactions each).
+TEST_F(GatewayTest, TwoHundredConcurrentConnections) {
+  const std::string pgbench =
+      PsqlBin().substr(0, PsqlBin().size() - 4) + "pgbench";
+  const Ran init = RunChild(
+      {pgbench, "-i", "-s", "1", "-q", "-h", server_->socket_dir(), "-p",
+       std::to_string(server_->port()), "-U", server_->superuser(),
+       kDatabase});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  Direct(absl::StrCat("GRANT SELECT ON ALL TABLES IN SCHEMA public TO ",
+                      kUpstreamUser, ";"));
+  const Ran r = RunChild(
+      {pgbench, "-n", "-S", "-c", "200", "-j", "2", "-t", "5", "-h",
+       "127.0.0.1", "-p", std::to_string(port_), "-U", "etl-agent",
+       kDatabase},
+      {"PGPASSWORD=" + Agent(), "PGSSLMODE=disable"}, absl::Seconds(120));
+  EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_TRUE(absl::StrContains(
+      r.out, "number of transactions actually processed: 1000/1000"))
+      << r.out << r.err;
+  // Every session ended and was let go.
+  std::string metrics;
+  const absl::Time until = absl::Now() + absl::Seconds(10);
+  do {
+    metrics = AdminGet("/metrics");
+    if (Metric(metrics, "hoop_gateway_connections_active") == 0) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  } while (absl::Now() < until);
+  EXPECT_EQ(Metric(metrics, "hoop_gateway_connections_active"), 0) << metrics;
 }
 
 }  // namespace
