@@ -1123,6 +1123,14 @@ TEST_F(GatewayTest, TlsClientLegVerifyFullAndRequire) {
   EXPECT_EQ(gw.exit_code, 0) << gw.err;
 }
 
+// COPY TO STDOUT is masked as it streams (CopyData by CopyData).
+TEST_F(GatewayTest, CopyOutIsMasked) {
+  const Ran r = Psql(Agent(), {"COPY (SELECT id, email FROM customers ORDER BY "
+                               "id) TO STDOUT WITH (FORMAT csv)"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "1,[EMAIL]\n2,[EMAIL]\n") << r.err;
+}
+
 // --- failures around the session ---------------------------------------------------
 
 TEST_F(GatewayTest, UpstreamDownAtConnectIsAFatalError) {
