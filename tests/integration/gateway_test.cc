@@ -1131,6 +1131,52 @@ TEST_F(GatewayTest, CopyOutIsMasked) {
   EXPECT_EQ(r.out, "1,[EMAIL]\n2,[EMAIL]\n") << r.err;
 }
 
+// psycopg 3 (Debian's, for /usr/bin/python3) in the simple protocol
+// (ClientCursor) and in pipeline mode; a DROP in a pipeline is refused with
+// 42501 and the connection goes on.
+TEST_F(GatewayTest, PsycopgSimpleAndPipeline) {
+  const char* script = R"(
+import json, sys
+import psycopg
+out = {}
+with psycopg.connect(sys.argv[1], autocommit=True) as conn:
+    cur = psycopg.ClientCursor(conn)
+    cur.execute("SELECT id, email FROM customers ORDER BY id")
+    out["simple"] = [[str(v) for v in r] for r in cur.fetchall()]
+    c1, c2 = conn.cursor(), conn.cursor()
+    with conn.pipeline():
+        c1.execute("SELECT email FROM customers WHERE id = %s", (2,))
+        c2.execute("SELECT note FROM customers WHERE id = %s", (2,))
+    out["pipeline"] = [c1.fetchone()[0], c2.fetchone()[0]]
+    try:
+        with conn.pipeline():
+            conn.execute("SELECT 1")
+            conn.execute("DROP TABLE customers")
+    except psycopg.Error as e:
+        out["drop"] = e.sqlstate
+    out["after"] = conn.execute("SELECT 41 + 1").fetchone()[0]
+print(json.dumps(out))
+)";
+  if (::access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no python3";
+  const Ran r = RunChild(
+      {"/usr/bin/python3", "-c", script,
+       absl::StrCat("host=127.0.0.1 port=", port_, " dbname=", kDatabase,
+                    " user=etl-agent sslmode=disable")},
+      PsqlEnv(Agent()));
+  if (absl::StrContains(r.err, "No module named 'psycopg'"))
+    GTEST_SKIP() << "no python3-psycopg";
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  EXPECT_EQ(j["simple"], nlohmann::json::parse(
+                             R"([["1","[EMAIL]"],["2","[EMAIL]"]])"));
+  EXPECT_EQ(j["pipeline"],
+            nlohmann::json::parse(R"(["[EMAIL]","call [EMAIL]"])"));
+  EXPECT_EQ(j["drop"], "42501");
+  EXPECT_EQ(j["after"], 42);
+  EXPECT_FALSE(absl::StrContains(r.out, "planted"));
+}
+
 // --- failures around the session ---------------------------------------------------
 
 TEST_F(GatewayTest, UpstreamDownAtConnectIsAFatalError) {
