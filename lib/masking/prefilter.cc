@@ -619,18 +619,22 @@ class Scanner {
       r &= r >> 2;
       r &= r >> 4;
       r &= r >> 5;
-      while ((r & low) != 0 && g != 0) {
-        std::uint64_t glo = static_cast<std::uint64_t>(g);
-        if (glo == 0) break;  // runs starting in the next block: its turn
-        int s = __builtin_ctzll(glo);
-        U128 inv = ~(g >> s);
-        std::uint64_t ilo = static_cast<std::uint64_t>(inv);
-        std::uint64_t ihi = static_cast<std::uint64_t>(inv >> 64);
-        int l = ilo != 0 ? __builtin_ctzll(ilo)
-                         : (ihi != 0 ? 64 + __builtin_ctzll(ihi) : 128);
-        U128 m = l >= 128 ? ~U128{0} : ((U128{1} << l) - 1);
-        if (l >= 13 && Count((d >> s) & m) >= 13) return true;
-        g &= (s + l >= 128) ? U128{0} : (~U128{0} << (s + l));
+      // Only runs of 13 or more bytes (bits of r) can hold 13 digits. The
+      // lowest bit of r is such a run's start (or bit 0: a run from the
+      // previous block, which that block's turn has seen whole).
+      while (true) {
+        const auto rlo = static_cast<std::uint64_t>(r);
+        if (rlo == 0) break;  // runs starting in the next block: its turn
+        const int s = __builtin_ctzll(rlo);
+        const U128 inv = ~(g >> s);
+        const auto ilo = static_cast<std::uint64_t>(inv);
+        const auto ihi = static_cast<std::uint64_t>(inv >> 64);
+        const int l = ilo != 0 ? __builtin_ctzll(ilo)
+                               : (ihi != 0 ? 64 + __builtin_ctzll(ihi) : 128);
+        const U128 m = l >= 128 ? ~U128{0} : ((U128{1} << l) - 1);
+        if (Count((d >> s) & m) >= 13) return true;
+        if (s + l >= 128) break;
+        r &= ~U128{0} << (s + l);
       }
     }
     // SSN and the 3-3-4 phone shapes start with a group of exactly three
