@@ -602,9 +602,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   absl::Status StartSession() {
     const GatewayConfig& gc = gw_.config_;
+    // Unique across restarts too (a record file is named after it): time,
+    // connection number and 4 random bytes (not the cancel key: session ids
+    // are shown to approvers and written to records).
+    static const char* kHex = "0123456789abcdef";
+    unsigned char random[4];
+    RAND_bytes(random, sizeof(random));
+    std::string tag;
+    for (unsigned char c : random) {
+      tag.push_back(kHex[c >> 4]);
+      tag.push_back(kHex[c & 15]);
+    }
     session_id_ = gc.gateway_id + "-" +
                   std::to_string(absl::ToUnixSeconds(absl::Now())) + "-" +
-                  std::to_string(id_);
+                  std::to_string(id_) + "-" + tag;
     session::PostgresOptions o;
     o.common.session_id = session_id_;
     o.common.identity = identity_;
