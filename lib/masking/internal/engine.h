@@ -186,9 +186,10 @@ struct Masker::Rep {
   //
   // An RE2 is thread-safe, but every search takes a reader lock on its DFA
   // cache: threads sharing one RE2 write the same cache line on every
-  // search, and that alone cost a quarter of two threads' throughput on
-  // cells. So threads are spread over kReplicas copies of the compiled
-  // patterns, made on first use (copy 0 is `matchers` itself).
+  // search. So threads are spread over kReplicas copies of the compiled
+  // patterns, made on first use (copy 0 is `matchers` itself). (Its effect
+  // on two threads is not measured yet: the shared machine it was written
+  // on had no idle core.)
   const RE2* const* Regexps() const;
   std::size_t column_counter() const { return detectors.size(); }
   std::size_t fail_counter() const { return detectors.size() + 1; }
