@@ -4,10 +4,9 @@
 
 #include <cctype>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 namespace hoop::gateway {
 namespace {
@@ -24,10 +23,12 @@ bool PercentDecode(const std::string& in, std::string* out) {
       out->push_back(in[i]);
       continue;
     }
-    if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) ||
+    if (i + 2 >= in.size() ||
+        !std::isxdigit(static_cast<unsigned char>(in[i + 1])) ||
         !std::isxdigit(static_cast<unsigned char>(in[i + 2])))
       return false;
-    out->push_back(static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16)));
+    out->push_back(
+        static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16)));
     i += 2;
   }
   return true;
@@ -77,9 +78,9 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
     std::size_t pos = head.find("\r\n");
     while (pos != std::string::npos && pos < head.size()) {
       const std::size_t next = head.find("\r\n", pos + 2);
-      std::string line = head.substr(pos + 2, next == std::string::npos
-                                                  ? std::string::npos
-                                                  : next - pos - 2);
+      std::string line =
+          head.substr(pos + 2, next == std::string::npos ? std::string::npos
+                                                         : next - pos - 2);
       const std::size_t colon = line.find(':');
       if (colon != std::string::npos) {
         std::string name = line.substr(0, colon);
@@ -121,14 +122,14 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
       nlohmann::json list = nlohmann::json::array();
       const absl::Time now = absl::Now();
       for (const HeldCommand& h : gateway_.Held()) {
-        list.push_back({{"id", h.request_id},
-                        {"session", h.session_id},
-                        {"resource", h.resource},
-                        {"subject", h.subject},
-                        {"statement", h.statement},
-                        {"rule", h.rule_id},
-                        {"waiting_seconds",
-                         absl::ToInt64Seconds(now - h.since)}});
+        list.push_back(
+            {{"id", h.request_id},
+             {"session", h.session_id},
+             {"resource", h.resource},
+             {"subject", h.subject},
+             {"statement", h.statement},
+             {"rule", h.rule_id},
+             {"waiting_seconds", absl::ToInt64Seconds(now - h.since)}});
       }
       return Reply(200, "application/json",
                    nlohmann::json{{"approvals", list}}.dump());
@@ -141,7 +142,8 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
         return Reply(404, "application/json", R"({"error":"no such path"})");
       std::string id;
       if (!PercentDecode(rest.substr(0, slash), &id))
-        return Reply(400, "application/json", R"({"error":"bad escape in id"})");
+        return Reply(400, "application/json",
+                     R"({"error":"bad escape in id"})");
       const std::string verb = rest.substr(slash + 1);
       session::Resolution r;
       if (verb == "approve") {
@@ -154,9 +156,11 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
       if (method != "POST") return Reply(405, "application/json", "{}");
       const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
       if (j.is_discarded() || !j.is_object() || !j.contains("approver") ||
-          !j["approver"].is_string() || j["approver"].get<std::string>().empty())
-        return Reply(400, "application/json",
-                     R"({"error":"body must be {\"approver\": \"...\", \"reason\": \"...\"}"})");
+          !j["approver"].is_string() ||
+          j["approver"].get<std::string>().empty())
+        return Reply(
+            400, "application/json",
+            R"({"error":"body must be {\"approver\": \"...\", \"reason\": \"...\"}"})");
       std::string reason;
       if (j.contains("reason") && j["reason"].is_string())
         reason = j["reason"].get<std::string>();
@@ -170,8 +174,9 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
                   "application/json",
                   nlohmann::json{{"error", std::string(s.message())}}.dump());
             }
-            self->Reply(200, "application/json",
-                        nlohmann::json{{"id", id}, {"resolution", verb}}.dump());
+            self->Reply(
+                200, "application/json",
+                nlohmann::json{{"id", id}, {"resolution", verb}}.dump());
           });
       return;
     }
@@ -181,17 +186,15 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
   void Reply(int code, const std::string& type, const std::string& body) {
     auto out = std::make_shared<std::string>(
         "HTTP/1.1 " + std::to_string(code) + " " + StatusText(code) +
-        "\r\nContent-Type: " + type +
-        "\r\nContent-Length: " + std::to_string(body.size()) +
-        "\r\nConnection: close\r\n\r\n" + body);
-    asio::async_write(socket_, asio::buffer(*out),
-                      [self = shared_from_this(), out](const asio::error_code&,
-                                                       std::size_t) {
-                        asio::error_code ignored;
-                        self->socket_.shutdown(tcp::socket::shutdown_both,
-                                               ignored);
-                        self->socket_.close(ignored);
-                      });
+        "\r\nContent-Type: " + type + "\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+    asio::async_write(
+        socket_, asio::buffer(*out),
+        [self = shared_from_this(), out](const asio::error_code&, std::size_t) {
+          asio::error_code ignored;
+          self->socket_.shutdown(tcp::socket::shutdown_both, ignored);
+          self->socket_.close(ignored);
+        });
   }
 
   tcp::socket socket_;

@@ -37,7 +37,8 @@ void CheckMap(const YAML::Node& node, const std::string& field,
     const std::string key = kv.first.as<std::string>();
     if (allowed.count(key) == 0) {
       std::string list;
-      for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      for (const std::string& a : allowed)
+        list += (list.empty() ? "" : ", ") + a;
       Fail(kv.first, field.empty() ? key : field + "." + key,
            "unknown field (expected one of: " + list + ")");
     }
@@ -143,12 +144,13 @@ ResourceConfig ParseResource(const YAML::Node& node, const std::string& field,
   CheckMap(up, uf, {"host", "port", "database", "user", "password"});
   if (up["host"]) r.host = String(up["host"], uf + ".host");
   if (up["port"])
-    r.port = static_cast<std::uint16_t>(
-        Integer(up["port"], uf + ".port", 1, 65535));
+    r.port =
+        static_cast<std::uint16_t>(Integer(up["port"], uf + ".port", 1, 65535));
   r.database = NonEmpty(up, "database", uf + ".database");
   r.user = NonEmpty(up, "user", uf + ".user");
   if (up["password"]) r.password = String(up["password"], uf + ".password");
-  r.policy_file = Join(base, NonEmpty(node, "policy_file", field + ".policy_file"));
+  r.policy_file =
+      Join(base, NonEmpty(node, "policy_file", field + ".policy_file"));
   if (const YAML::Node m = node["masking"]) {
     const std::string mf = field + ".masking";
     if (m.IsScalar()) {
@@ -174,9 +176,8 @@ ResourceConfig ParseResource(const YAML::Node& node, const std::string& field,
 GatewayConfig Parse(const YAML::Node& root, const std::string& base) {
   CheckMap(root, "",
            {"listen", "tls", "allow_cleartext_on_loopback", "admin",
-            "records_dir",
-            "signing_key_file", "gateway_id", "review_timeout_seconds",
-            "resources"});
+            "records_dir", "signing_key_file", "gateway_id",
+            "review_timeout_seconds", "resources"});
   GatewayConfig c;
   if (!root["listen"]) Fail(root, "listen", "required");
   c.listen = ParseEndpoint(root["listen"], "listen");

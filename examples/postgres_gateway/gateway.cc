@@ -2,12 +2,11 @@
 
 #include "gateway.h"
 
-#include <asio/ssl.hpp>
-
 #include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
+#include <asio/ssl.hpp>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -71,8 +70,7 @@ struct Counters {
   std::atomic<std::uint64_t> connections{0}, active{0};
   std::atomic<std::uint64_t> auth_failures{0}, upstream_failures{0};
   std::atomic<std::uint64_t> allowed{0}, denied{0}, reviewed{0};
-  std::atomic<std::uint64_t> approved{0}, rejected{0}, expired{0},
-      cancelled{0};
+  std::atomic<std::uint64_t> approved{0}, rejected{0}, expired{0}, cancelled{0};
   std::atomic<std::uint64_t> client_to_server{0}, server_to_client{0};
   std::atomic<std::uint64_t> cells_masked{0};
   std::atomic<std::uint64_t> records{0};
@@ -194,15 +192,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadMore(int side, Then then) {
     auto on_read = [self = shared_from_this(), side, then](
                        const asio::error_code& ec, std::size_t n) {
-          if (self->closed_) return;
-          if (ec) {
-            if (side == 1)
-              return self->FailClient("08006", "upstream closed the connection "
-                                               "during authentication");
-            return self->Close();
-          }
-          self->hs_[side].append(self->buf_[side].data(), n);
-          then();
+      if (self->closed_) return;
+      if (ec) {
+        if (side == 1)
+          return self->FailClient("08006",
+                                  "upstream closed the connection "
+                                  "during authentication");
+        return self->Close();
+      }
+      self->hs_[side].append(self->buf_[side].data(), n);
+      then();
     };
     if (side == 0) {
       ClientRead(asio::buffer(buf_[0]), std::move(on_read));
@@ -250,7 +249,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
                         if (self->closed_) return;
                         if (ec)
                           return self->FailClient(
-                              "08006", "upstream write failed: " + ec.message());
+                              "08006",
+                              "upstream write failed: " + ec.message());
                         then();
                       });
   }
@@ -261,9 +261,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Log("conn " + std::to_string(id_) + " from " + client_address_ +
         ": refused: " + std::string(code) + " " + message);
     if (session_ != nullptr) return Close();
-    WriteClient(Fatal(code, message), [self = shared_from_this()] {
-      self->Close();
-    });
+    WriteClient(Fatal(code, message),
+                [self = shared_from_this()] { self->Close(); });
   }
 
   void ReadStartup() {
@@ -298,8 +297,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
                 if (self->closed_) return;
                 if (ec) {
                   Log("conn " + std::to_string(self->id_) + " from " +
-                      self->client_address_ + ": TLS handshake: " +
-                      ec.message());
+                      self->client_address_ +
+                      ": TLS handshake: " + ec.message());
                   return self->Close();
                 }
                 self->ReadStartup();
@@ -308,9 +307,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
       // No TLS configured, and no GSSAPI encryption: the client goes on in
       // plain text or gives up, as it chooses (sslmode).
-      return WriteClient("N", [self = shared_from_this()] {
-        self->ReadStartup();
-      });
+      return WriteClient("N",
+                         [self = shared_from_this()] { self->ReadStartup(); });
     }
     if (code == pg::kCancelRequestCode) {
       if (packet.size() >= 12)
@@ -392,8 +390,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnToken(const std::string& token) {
     if (token.empty()) {
       gw_.counters_->auth_failures++;
-      return FailClient("28P01", "no token: give an OIDC ID token as the "
-                                 "password (PGPASSWORD)");
+      return FailClient("28P01",
+                        "no token: give an OIDC ID token as the "
+                        "password (PGPASSWORD)");
     }
     absl::StatusOr<policy::Identity> who = resource_->verifier->Verify(token);
     if (!who.ok()) {
@@ -479,15 +478,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
           f.tag = 'E';
           f.bytes = msg;
           f.body = body;
-          absl::StatusOr<pg::ErrorResponse> e = pg::ParseAs<pg::ErrorResponse>(f);
+          absl::StatusOr<pg::ErrorResponse> e =
+              pg::ParseAs<pg::ErrorResponse>(f);
           std::string code = "08006", text = "error";
           if (e.ok()) {
             code = std::string(e->Field('C'));
             text = std::string(e->Field('M'));
           }
           gw_.counters_->upstream_failures++;
-          return FailClient(code, "resource " + resource_->config.name +
-                                      ": upstream refused the gateway: " + text);
+          return FailClient(code,
+                            "resource " + resource_->config.name +
+                                ": upstream refused the gateway: " + text);
         }
         case 'S':
           upstream_params_ += msg;
@@ -562,9 +563,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
         return ReadUpstreamAuth();
       }
       default:
-        return FailClient("28000", "upstream asks for an authentication "
-                                   "method the gateway does not speak (" +
-                                       std::to_string(code) + ")");
+        return FailClient("28000",
+                          "upstream asks for an authentication "
+                          "method the gateway does not speak (" +
+                              std::to_string(code) + ")");
     }
   }
 
@@ -589,8 +591,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     WriteClient(std::move(hello), [self = shared_from_this()] {
       self->relaying_ = true;
       for (int side = 0; side < 2; ++side) {
-        const Direction dir = side == 0 ? Direction::kClientToServer
-                                        : Direction::kServerToClient;
+        const Direction dir =
+            side == 0 ? Direction::kClientToServer : Direction::kServerToClient;
         if (!self->leftover_[side].empty()) {
           self->Enqueue(Op::Feed(dir, self->leftover_[side]));
         } else {
@@ -619,8 +621,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     session::PostgresOptions o;
     o.common.session_id = session_id_;
     o.common.identity = identity_;
-    o.common.resource = {resource_->config.name,
-                         policy::ResourceKind::kPostgres, {}};
+    o.common.resource = {
+        resource_->config.name, policy::ResourceKind::kPostgres, {}};
     o.common.policy = resource_->policy;
     o.common.review_timeout = absl::Seconds(gc.review_timeout_seconds);
     o.common.client_address = client_address_;
@@ -637,9 +639,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ro.session_id = session_id_;
     ro.signing_key = gw_.signing_key_;
     absl::StatusOr<std::unique_ptr<session::Recorder>> rec =
-        session::Recorder::Create(
-            ro, std::make_unique<CountingSink>(*std::move(file),
-                                               gw_.counters_));
+        session::Recorder::Create(ro, std::make_unique<CountingSink>(
+                                          *std::move(file), gw_.counters_));
     if (!rec.ok()) return rec.status();
     o.recorder = *std::move(rec);
     absl::StatusOr<std::unique_ptr<session::Session>> s =
@@ -704,8 +705,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
               op.done(absl::NotFoundError("no command waits under " + op.id));
             continue;
           }
-          out = &session_->Resolve(op.id, op.resolution, op.approver,
-                                   op.reason);
+          out =
+              &session_->Resolve(op.id, op.resolution, op.approver, op.reason);
           break;
         }
         case Op::kTick:
@@ -758,8 +759,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
           }
           h.since = absl::Now();
           held_.push_back(std::move(h));
-          Log("session " + session_id_ + ": held for approval: " +
-              e.request_id);
+          Log("session " + session_id_ +
+              ": held for approval: " + e.request_id);
           break;
         }
         case session::EventKind::kApprovalResolved:
@@ -797,8 +798,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
     }
     const session::SessionStats& s = session_->stats();
-    c.client_to_server += s.bytes_forwarded_to_server - last_.bytes_forwarded_to_server;
-    c.server_to_client += s.bytes_forwarded_to_client - last_.bytes_forwarded_to_client;
+    c.client_to_server +=
+        s.bytes_forwarded_to_server - last_.bytes_forwarded_to_server;
+    c.server_to_client +=
+        s.bytes_forwarded_to_client - last_.bytes_forwarded_to_client;
     c.cells_masked += s.cells_masked - last_.cells_masked;
     last_ = s;
   }
@@ -873,16 +876,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (closed_ || finished_ || eof_[side]) return;
     auto on_read = [self = shared_from_this(), dir, side](
                        const asio::error_code& ec, std::size_t n) {
-          if (self->closed_) return;
-          if (ec) {
-            self->eof_[side] = true;
-            self->Enqueue(Op::Finish(side == 0 ? kClientClosed : kServerClosed,
-                                     (side == 0 ? "client: " : "server: ") +
-                                         ec.message()));
-            return;
-          }
-          self->Enqueue(
-              Op::Feed(dir, std::string_view(self->buf_[side].data(), n)));
+      if (self->closed_) return;
+      if (ec) {
+        self->eof_[side] = true;
+        self->Enqueue(
+            Op::Finish(side == 0 ? kClientClosed : kServerClosed,
+                       (side == 0 ? "client: " : "server: ") + ec.message()));
+        return;
+      }
+      self->Enqueue(
+          Op::Feed(dir, std::string_view(self->buf_[side].data(), n)));
     };
     if (side == 0) {
       ClientRead(asio::buffer(buf_[0]), std::move(on_read));
@@ -939,7 +942,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     // Let the recorder flush and sign before the session goes.
     session_.reset();
-    asio::post(gw_.io_, [self = shared_from_this()] { self->gw_.Forget(self->id_); });
+    asio::post(gw_.io_,
+               [self = shared_from_this()] { self->gw_.Forget(self->id_); });
   }
 
   const std::vector<HeldCommand>& held() const { return held_; }
@@ -1001,17 +1005,15 @@ absl::Status Gateway::Impl::Load() {
   if (config_.has_tls) {
     ssl_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     asio::error_code ec;
-    ssl_->set_options(asio::ssl::context::default_workarounds |
-                          asio::ssl::context::no_sslv2 |
-                          asio::ssl::context::no_sslv3 |
-                          asio::ssl::context::no_tlsv1 |
-                          asio::ssl::context::no_tlsv1_1,
-                      ec);
+    ssl_->set_options(
+        asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+            asio::ssl::context::no_tlsv1_1,
+        ec);
     if (!ec) ssl_->use_certificate_chain_file(config_.tls_cert_file, ec);
     if (ec)
-      return absl::InvalidArgumentError("tls.cert_file " +
-                                        config_.tls_cert_file + ": " +
-                                        ec.message());
+      return absl::InvalidArgumentError(
+          "tls.cert_file " + config_.tls_cert_file + ": " + ec.message());
     ssl_->use_private_key_file(config_.tls_key_file, asio::ssl::context::pem,
                                ec);
     if (ec)
@@ -1025,7 +1027,8 @@ absl::Status Gateway::Impl::Load() {
     std::string pem;
     char chunk[4096];
     std::size_t n;
-    while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0) pem.append(chunk, n);
+    while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0)
+      pem.append(chunk, n);
     std::fclose(f);
     absl::StatusOr<session::SigningKey> k = session::SigningKey::FromPem(pem);
     if (!k.ok())
@@ -1058,7 +1061,8 @@ absl::Status Gateway::Impl::Load() {
       case ResourceConfig::Masking::kNone:
         break;
     }
-    absl::StatusOr<policy::Jwks> jwks = policy::Jwks::FromFile(rc.oidc.jwks_file);
+    absl::StatusOr<policy::Jwks> jwks =
+        policy::Jwks::FromFile(rc.oidc.jwks_file);
     if (!jwks.ok()) return jwks.status();
     policy::TokenVerifierOptions vo;
     vo.issuer = rc.oidc.issuer;
@@ -1067,8 +1071,8 @@ absl::Status Gateway::Impl::Load() {
     vo.kind_claim = rc.oidc.kind_claim;
     vo.non_human_values = rc.oidc.non_human_values;
     vo.non_human_client_ids = rc.oidc.non_human_client_ids;
-    r->verifier =
-        std::make_unique<policy::TokenVerifier>(*std::move(jwks), std::move(vo));
+    r->verifier = std::make_unique<policy::TokenVerifier>(*std::move(jwks),
+                                                          std::move(vo));
     resources_.push_back(std::move(r));
   }
   return absl::OkStatus();
@@ -1151,12 +1155,12 @@ void Gateway::Impl::Cancel(std::int32_t pid, std::string_view secret) {
             *sock, results,
             [sock, bytes](const asio::error_code& ec2, const tcp::endpoint&) {
               if (ec2) return;
-              asio::async_write(*sock, asio::buffer(*bytes),
-                                [sock, bytes](const asio::error_code&,
-                                              std::size_t) {
-                                  asio::error_code ignored;
-                                  sock->close(ignored);
-                                });
+              asio::async_write(
+                  *sock, asio::buffer(*bytes),
+                  [sock, bytes](const asio::error_code&, std::size_t) {
+                    asio::error_code ignored;
+                    sock->close(ignored);
+                  });
             });
       });
 }
@@ -1241,14 +1245,14 @@ std::string Gateway::MetricsText() const {
     << "\n"
     << "hoop_gateway_statements_total{verdict=\"deny\"} " << c.denied.load()
     << "\n"
-    << "hoop_gateway_statements_total{verdict=\"review\"} "
-    << c.reviewed.load() << "\n";
+    << "hoop_gateway_statements_total{verdict=\"review\"} " << c.reviewed.load()
+    << "\n";
   counter("hoop_gateway_approvals_total",
           "Held statements resolved, by resolution.");
   o << "hoop_gateway_approvals_total{resolution=\"approve\"} "
     << c.approved.load() << "\n"
-    << "hoop_gateway_approvals_total{resolution=\"deny\"} "
-    << c.rejected.load() << "\n"
+    << "hoop_gateway_approvals_total{resolution=\"deny\"} " << c.rejected.load()
+    << "\n"
     << "hoop_gateway_approvals_total{resolution=\"expire\"} "
     << c.expired.load() << "\n"
     << "hoop_gateway_approvals_total{resolution=\"cancel\"} "

@@ -39,12 +39,11 @@
 #ifndef HOOP_EXAMPLES_POSTGRES_GATEWAY_GATEWAY_H_
 #define HOOP_EXAMPLES_POSTGRES_GATEWAY_GATEWAY_H_
 
+#include <asio.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <asio.hpp>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -59,9 +58,9 @@ struct HeldCommand {
   std::string request_id;
   std::string session_id;
   std::string resource;
-  std::string subject;     // the token's identity
-  std::string statement;   // masked, as recorded
-  std::string rule_id;     // the rule that asked for review
+  std::string subject;    // the token's identity
+  std::string statement;  // masked, as recorded
+  std::string rule_id;    // the rule that asked for review
   absl::Time since;
 };
 

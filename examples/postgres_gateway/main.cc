@@ -7,12 +7,11 @@
 // I/O thread. SIGTERM or SIGINT: stop accepting, end every session (held
 // commands are cancelled and recorded, records flushed and signed), exit 0.
 
+#include <asio.hpp>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
-
-#include <asio.hpp>
 
 #include "admin.h"
 #include "config.h"
@@ -27,8 +26,9 @@ int main(int argc, char** argv) {
     } else if (a.rfind("--config=", 0) == 0) {
       config_path = a.substr(9);
     } else if (a == "--help" || a == "-h") {
-      std::printf("usage: hoop-pg-gateway --config gateway.yaml\n"
-                  "See examples/postgres_gateway/README.md.\n");
+      std::printf(
+          "usage: hoop-pg-gateway --config gateway.yaml\n"
+          "See examples/postgres_gateway/README.md.\n");
       return 0;
     } else {
       std::fprintf(stderr, "hoop-pg-gateway: unknown argument %s\n", argv[i]);

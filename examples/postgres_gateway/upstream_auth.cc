@@ -22,9 +22,9 @@ std::string Digest(const EVP_MD* md, std::string_view data) {
 std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   std::size_t len = 0;
-  EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(),
-            key.size(), reinterpret_cast<const unsigned char*>(data.data()),
-            data.size(), out, sizeof(out), &len);
+  EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
+            reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+            out, sizeof(out), &len);
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
@@ -58,10 +58,10 @@ bool Attribute(std::string_view message, char key, std::string_view* value) {
 
 std::string Base64(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(
-      reinterpret_cast<unsigned char*>(out.data()),
-      reinterpret_cast<const unsigned char*>(bytes.data()),
-      static_cast<int>(bytes.size()));
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()),
+                      static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
@@ -70,10 +70,10 @@ absl::StatusOr<std::string> Unbase64(std::string_view text) {
   if (text.size() % 4 != 0)
     return absl::InvalidArgumentError("base64: bad length");
   std::string out(3 * (text.size() / 4) + 1, '\0');
-  const int n = EVP_DecodeBlock(
-      reinterpret_cast<unsigned char*>(out.data()),
-      reinterpret_cast<const unsigned char*>(text.data()),
-      static_cast<int>(text.size()));
+  const int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(text.data()),
+                      static_cast<int>(text.size()));
   if (n < 0) return absl::InvalidArgumentError("base64: bad input");
   std::size_t len = static_cast<std::size_t>(n);
   for (std::size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) --len;
@@ -103,7 +103,8 @@ absl::StatusOr<std::string> ScramSha256::ClientFinal(
   }
   if (nonce.size() <= nonce_.size() ||
       nonce.substr(0, nonce_.size()) != nonce_) {
-    return absl::InvalidArgumentError("SCRAM: server nonce does not extend ours");
+    return absl::InvalidArgumentError(
+        "SCRAM: server nonce does not extend ours");
   }
   absl::StatusOr<std::string> salt = Unbase64(salt_b64);
   if (!salt.ok()) return salt.status();

@@ -102,10 +102,10 @@ void WriteFile(const std::string& path, const std::string& text) {
 
 std::string Base64Url(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(
-      reinterpret_cast<unsigned char*>(out.data()),
-      reinterpret_cast<const unsigned char*>(bytes.data()),
-      static_cast<int>(bytes.size()));
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()),
+                      static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(n));
   while (!out.empty() && out.back() == '=') out.pop_back();
   for (char& c : out) {
@@ -138,14 +138,13 @@ struct TokenKey {
 };
 
 TokenKey NewKey(std::string kid) {
-  return {Pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")),
-          std::move(kid)};
+  return {Pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")), std::move(kid)};
 }
 
 // A compact JWS (EdDSA) over `claims`.
 std::string Mint(const TokenKey& k, const nlohmann::json& claims) {
-  const nlohmann::json header = {{"alg", "EdDSA"}, {"typ", "JWT"},
-                                 {"kid", k.kid}};
+  const nlohmann::json header = {
+      {"alg", "EdDSA"}, {"typ", "JWT"}, {"kid", k.kid}};
   const std::string input =
       Base64Url(header.dump()) + "." + Base64Url(claims.dump());
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -163,9 +162,10 @@ std::string Mint(const TokenKey& k, const nlohmann::json& claims) {
 nlohmann::json Claims(const std::string& sub, const std::string& kind,
                       const std::vector<std::string>& groups) {
   const int64_t now = absl::ToUnixSeconds(absl::Now());
-  return {{"iss", kIssuer}, {"aud", kAudience}, {"sub", sub},
-          {"email", sub + "@hoop.test"}, {"groups", groups},
-          {"kind", kind}, {"iat", now}, {"exp", now + 600}};
+  return {{"iss", kIssuer},   {"aud", kAudience},
+          {"sub", sub},       {"email", sub + "@hoop.test"},
+          {"groups", groups}, {"kind", kind},
+          {"iat", now},       {"exp", now + 600}};
 }
 
 int FreePort() {
@@ -263,8 +263,8 @@ Ran Wait(pid_t pid, const std::string& base, absl::Duration timeout) {
 }
 
 Ran RunChild(const std::vector<std::string>& argv,
-        const std::vector<std::string>& env = {},
-        absl::Duration timeout = absl::Seconds(60)) {
+             const std::vector<std::string>& env = {},
+             absl::Duration timeout = absl::Seconds(60)) {
   static int counter = 0;
   const std::string base = TempDir() + "/run-" + std::to_string(++counter);
   return Wait(Spawn(argv, env, base), base, timeout);
@@ -275,7 +275,8 @@ Ran RunChild(const std::vector<std::string>& argv,
 class GatewayTest : public ::testing::Test {
  public:
   static void SetUpTestSuite() {
-    std::filesystem::create_directories(TempDir());  // again under --gtest_repeat
+    std::filesystem::create_directories(
+        TempDir());  // again under --gtest_repeat
     PgServerOptions options;
     if (const char* bin_dir = std::getenv("HOOP_PG_BIN_DIR"))
       options.bin_dir = bin_dir;
@@ -302,7 +303,8 @@ class GatewayTest : public ::testing::Test {
               "note text);\n"
               "INSERT INTO customers VALUES "
               "(1, 'alice.planted@example.com', 'vip'),"
-              "(2, 'bob.planted@example.org', 'call bob.planted@example.org');\n"
+              "(2, 'bob.planted@example.org', 'call "
+              "bob.planted@example.org');\n"
               "CREATE TABLE ledger (id int PRIMARY KEY, amount int);\n"
               "INSERT INTO ledger SELECT g, g * 10 FROM generate_series(1, 10) "
               "g;\n"),
@@ -336,8 +338,8 @@ class GatewayTest : public ::testing::Test {
     down_port_ = FreePort();
     WriteConfig(dir + "/gateway.yaml", port_, admin_port_, "records");
     gateway_base_ = new std::string(dir + "/gateway");
-    *start_error_ = Launch(dir + "/gateway.yaml", *gateway_base_, port_,
-                           &gateway_pid_);
+    *start_error_ =
+        Launch(dir + "/gateway.yaml", *gateway_base_, port_, &gateway_pid_);
   }
 
   // Starts hoop-pg-gateway with `config`; returns once it accepts
@@ -365,44 +367,45 @@ class GatewayTest : public ::testing::Test {
 
   // The gateway's configuration: one resource, `shop`, on the suite's
   // server; records signed with records.key.
-  static void WriteConfig(const std::string& path, int port, int admin_port,
-                          const std::string& records,
-                          const std::string& extra =
-                              "allow_cleartext_on_loopback: true\n") {
-    WriteFile(path,
-              absl::StrCat("listen: {address: 127.0.0.1, port: ", port,
-                           "}\n", extra,
-                           "admin: {address: 127.0.0.1, port: ",
-                           admin_port,
-                           "}\n"
-                           "records_dir: ", records, "\n"
-                           "signing_key_file: records.key\n"
-                           "gateway_id: gw-itest\n"
-                           "resources:\n"
-                           "  - name: shop\n"
-                           "    upstream: {host: 127.0.0.1, port: ",
-                           server_->port(), ", database: ", kDatabase,
-                           ", user: ", kUpstreamUser,
-                           ", password: ", kUpstreamPassword,
-                           "}\n"
-                           "    policy_file: policy.yaml\n"
-                           "    masking: default\n"
-                           "    oidc:\n"
-                           "      jwks_file: jwks.json\n"
-                           "      issuer: ", kIssuer,
-                           "\n"
-                           "      audience: ", kAudience,
-                           "\n"
-                           "      kind_claim: kind\n"
-                           "      non_human_values: [agent]\n"
-                           // A resource whose server is not there.
-                           "  - name: down\n"
-                           "    upstream: {host: 127.0.0.1, port: ",
-                           down_port_,
-                           ", database: down, user: u, password: p}\n"
-                           "    policy_file: policy.yaml\n"
-                           "    oidc: {jwks_file: jwks.json, issuer: ",
-                           kIssuer, ", audience: ", kAudience, "}\n"));
+  static void WriteConfig(
+      const std::string& path, int port, int admin_port,
+      const std::string& records,
+      const std::string& extra = "allow_cleartext_on_loopback: true\n") {
+    WriteFile(path, absl::StrCat(
+                        "listen: {address: 127.0.0.1, port: ", port, "}\n",
+                        extra, "admin: {address: 127.0.0.1, port: ", admin_port,
+                        "}\n"
+                        "records_dir: ",
+                        records,
+                        "\n"
+                        "signing_key_file: records.key\n"
+                        "gateway_id: gw-itest\n"
+                        "resources:\n"
+                        "  - name: shop\n"
+                        "    upstream: {host: 127.0.0.1, port: ",
+                        server_->port(), ", database: ", kDatabase, ", user: ",
+                        kUpstreamUser, ", password: ", kUpstreamPassword,
+                        "}\n"
+                        "    policy_file: policy.yaml\n"
+                        "    masking: default\n"
+                        "    oidc:\n"
+                        "      jwks_file: jwks.json\n"
+                        "      issuer: ",
+                        kIssuer,
+                        "\n"
+                        "      audience: ",
+                        kAudience,
+                        "\n"
+                        "      kind_claim: kind\n"
+                        "      non_human_values: [agent]\n"
+                        // A resource whose server is not there.
+                        "  - name: down\n"
+                        "    upstream: {host: 127.0.0.1, port: ",
+                        down_port_,
+                        ", database: down, user: u, password: p}\n"
+                        "    policy_file: policy.yaml\n"
+                        "    oidc: {jwks_file: jwks.json, issuer: ",
+                        kIssuer, ", audience: ", kAudience, "}\n"));
   }
 
   static void TearDownTestSuite() {
@@ -454,19 +457,26 @@ class GatewayTest : public ::testing::Test {
   }
 
   static std::vector<std::string> PsqlEnv(const std::string& token) {
-    return {"PGPASSWORD=" + token, "PGAPPNAME=gateway-itest",
-            "LC_ALL=C.UTF-8"};
+    return {"PGPASSWORD=" + token, "PGAPPNAME=gateway-itest", "LC_ALL=C.UTF-8"};
   }
 
   static std::vector<std::string> PsqlArgs(const std::vector<std::string>& sql,
                                            const std::string& user,
                                            int port = 0) {
     std::vector<std::string> a = {
-        PsqlBin(), "-X", "-w", "-A", "-t", "-v", "ON_ERROR_STOP=0", "-v",
-        "VERBOSITY=verbose", "-d",
+        PsqlBin(),
+        "-X",
+        "-w",
+        "-A",
+        "-t",
+        "-v",
+        "ON_ERROR_STOP=0",
+        "-v",
+        "VERBOSITY=verbose",
+        "-d",
         absl::StrCat("host=127.0.0.1 port=", port ? port : port_,
-                     " dbname=", kDatabase,
-                     " user=", user, " sslmode=disable connect_timeout=10")};
+                     " dbname=", kDatabase, " user=", user,
+                     " sslmode=disable connect_timeout=10")};
     for (const std::string& s : sql) {
       a.push_back("-c");
       a.push_back(s);
@@ -478,8 +488,8 @@ class GatewayTest : public ::testing::Test {
   static Ran Hoopctl(std::vector<std::string> args, int admin_port = 0) {
     args.insert(args.begin(), HOOP_HOOPCTL_BIN);
     args.push_back("--admin");
-    args.push_back(
-        absl::StrCat("http://127.0.0.1:", admin_port ? admin_port : admin_port_));
+    args.push_back(absl::StrCat("http://127.0.0.1:",
+                                admin_port ? admin_port : admin_port_));
     return RunChild(args);
   }
 
@@ -634,7 +644,8 @@ int GatewayTest::down_port_ = 0;
 // --- step 1: authentication, policy, masking, records ------------------------
 
 TEST_F(GatewayTest, AllowedSelectReturnsMaskedEmails) {
-  const Ran r = Psql(Agent(), {"SELECT id, email, note FROM customers ORDER BY id"});
+  const Ran r =
+      Psql(Agent(), {"SELECT id, email, note FROM customers ORDER BY id"});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   EXPECT_EQ(r.out, "1|[EMAIL]|vip\n2|[EMAIL]|call [EMAIL]\n") << r.err;
   EXPECT_FALSE(absl::StrContains(r.out + r.err, "planted"));
@@ -667,8 +678,8 @@ TEST_F(GatewayTest, BadTokensAreRefusedAndNeverReachTheDatabase) {
       {"garbage", "not-a-token"},
       {"expired", Mint(*key_, expired)},
       {"wrong audience", Mint(*key_, wrong_aud)},
-      {"foreign key", Mint(*foreign_key_,
-                           Claims("etl-agent", "agent", {"automation"}))},
+      {"foreign key",
+       Mint(*foreign_key_, Claims("etl-agent", "agent", {"automation"}))},
       {"empty", ""},
   };
   for (const auto& [name, token] : cases) {
@@ -676,8 +687,8 @@ TEST_F(GatewayTest, BadTokensAreRefusedAndNeverReachTheDatabase) {
     EXPECT_EQ(code, "28P01") << name << ": " << message;
     EXPECT_FALSE(message.empty()) << name;
   }
-  EXPECT_TRUE(absl::StrContains(RawLogin(Mint(*key_, expired)).second,
-                                "expired"));
+  EXPECT_TRUE(
+      absl::StrContains(RawLogin(Mint(*key_, expired)).second, "expired"));
   // psql shows the refusal too.
   const Ran r = Psql(Mint(*key_, expired), {"SELECT 1"});
   EXPECT_NE(r.exit_code, 0);
@@ -790,7 +801,8 @@ TEST_F(GatewayTest, HeldDeleteApprovedThroughHoopctlRuns) {
   EXPECT_EQ(Direct("SELECT count(*) FROM ledger WHERE id = 1"), "1\n");
   const Ran listed = Hoopctl({"approvals", "list"});
   EXPECT_TRUE(absl::StrContains(listed.out, id)) << listed.out;
-  EXPECT_TRUE(absl::StrContains(listed.out, "DELETE FROM ledger")) << listed.out;
+  EXPECT_TRUE(absl::StrContains(listed.out, "DELETE FROM ledger"))
+      << listed.out;
 
   const Ran ok = Hoopctl({"approvals", "approve", id, "--as", "dba-ana",
                           "--reason", "ticket OPS-1"});
@@ -803,8 +815,8 @@ TEST_F(GatewayTest, HeldDeleteApprovedThroughHoopctlRuns) {
   EXPECT_TRUE(absl::EndsWith(r.out, "0\n")) << r.out;
   EXPECT_EQ(Direct("SELECT count(*) FROM ledger WHERE id = 1"), "0\n");
   // Decided once: a second decision finds nothing.
-  const Ran again = Hoopctl({"approvals", "approve", id, "--as", "dba-ana",
-                             "--reason", "twice"});
+  const Ran again = Hoopctl(
+      {"approvals", "approve", id, "--as", "dba-ana", "--reason", "twice"});
   EXPECT_EQ(again.exit_code, 1) << again.out << again.err;
 
   // The approval is in the records, with the approver and the reason.
@@ -832,10 +844,10 @@ TEST_F(GatewayTest, HeldDeleteApprovedThroughHoopctlRuns) {
 TEST_F(GatewayTest, HeldDeleteDeniedThroughHoopctlDoesNotRun) {
   ASSERT_EQ(Direct("SELECT count(*) FROM ledger WHERE id = 2"), "1\n");
   const std::string base = TempDir() + "/held-deny";
-  const pid_t psql = Spawn(
-      PsqlArgs({"DELETE FROM ledger WHERE id = 2", "SELECT 'after'"},
-               "etl-agent"),
-      PsqlEnv(Agent()), base);
+  const pid_t psql =
+      Spawn(PsqlArgs({"DELETE FROM ledger WHERE id = 2", "SELECT 'after'"},
+                     "etl-agent"),
+            PsqlEnv(Agent()), base);
   const std::string id = WaitForHeld("DELETE FROM ledger WHERE id = 2");
   ASSERT_FALSE(id.empty()) << ReadFile(*gateway_base_ + ".err");
   const Ran no = Hoopctl({"approvals", "deny", id, "--as", "dba-ana",
@@ -853,7 +865,8 @@ TEST_F(GatewayTest, HeldDeleteDeniedThroughHoopctlDoesNotRun) {
   EXPECT_TRUE(absl::StrContains(unknown.err, "404")) << unknown.err;
 }
 
-// --- step 3: metrics ------------------------------------------------------------
+// --- step 3: metrics
+// ------------------------------------------------------------
 
 TEST_F(GatewayTest, MetricsInPrometheusText) {
   ASSERT_EQ(Psql(Agent(), {"SELECT email FROM customers"}).exit_code, 0);
@@ -865,35 +878,39 @@ TEST_F(GatewayTest, MetricsInPrometheusText) {
   const absl::Time until = absl::Now() + absl::Seconds(10);
   do {
     reply = AdminGet("/metrics");
-    if (Metric(reply, "hoop_gateway_masked_values_total{detector=\"EMAIL\"}") >= 2)
+    if (Metric(reply, "hoop_gateway_masked_values_total{detector=\"EMAIL\"}") >=
+        2)
       break;
     absl::SleepFor(absl::Milliseconds(50));
   } while (absl::Now() < until);
   ASSERT_TRUE(absl::StartsWith(reply, "HTTP/1.1 200")) << reply;
-  EXPECT_TRUE(absl::StrContains(reply, "Content-Type: text/plain; version=0.0.4"));
-  EXPECT_TRUE(absl::StrContains(
-      reply, "# TYPE hoop_gateway_statements_total counter"));
+  EXPECT_TRUE(
+      absl::StrContains(reply, "Content-Type: text/plain; version=0.0.4"));
+  EXPECT_TRUE(
+      absl::StrContains(reply, "# TYPE hoop_gateway_statements_total counter"));
   EXPECT_GE(Metric(reply, "hoop_gateway_connections_total"), 3) << reply;
-  EXPECT_GE(Metric(reply, "hoop_gateway_statements_total{verdict=\"allow\"}"), 1)
+  EXPECT_GE(Metric(reply, "hoop_gateway_statements_total{verdict=\"allow\"}"),
+            1)
       << reply;
   EXPECT_GE(Metric(reply, "hoop_gateway_statements_total{verdict=\"deny\"}"), 1)
       << reply;
   EXPECT_GE(Metric(reply, "hoop_gateway_auth_failures_total"), 1) << reply;
-  EXPECT_GE(Metric(reply, "hoop_gateway_masked_values_total{detector=\"EMAIL\"}"),
-            2)
+  EXPECT_GE(
+      Metric(reply, "hoop_gateway_masked_values_total{detector=\"EMAIL\"}"), 2)
       << reply;
-  EXPECT_GT(Metric(reply,
-                   "hoop_gateway_bytes_total{direction=\"client_to_server\"}"),
-            0)
+  EXPECT_GT(
+      Metric(reply, "hoop_gateway_bytes_total{direction=\"client_to_server\"}"),
+      0)
       << reply;
-  EXPECT_GT(Metric(reply,
-                   "hoop_gateway_bytes_total{direction=\"server_to_client\"}"),
-            0)
+  EXPECT_GT(
+      Metric(reply, "hoop_gateway_bytes_total{direction=\"server_to_client\"}"),
+      0)
       << reply;
   EXPECT_TRUE(absl::StartsWith(AdminGet("/nope"), "HTTP/1.1 404"));
 }
 
-// --- configuration errors, cancel, sslmode=prefer ---------------------------------
+// --- configuration errors, cancel, sslmode=prefer
+// ---------------------------------
 
 // A bad file is refused at start, naming the file, line, column and field.
 TEST(GatewayConfigTest, BadFileNamesLineAndField) {
@@ -930,10 +947,16 @@ TEST(GatewayConfigTest, BadFileNamesLineAndField) {
 // 'N' (no TLS yet) and the session goes on in plain text.
 TEST_F(GatewayTest, SslPreferFallsBackToPlainText) {
   std::vector<std::string> a = {
-      PsqlBin(), "-X", "-w", "-A", "-t", "-d",
+      PsqlBin(),
+      "-X",
+      "-w",
+      "-A",
+      "-t",
+      "-d",
       absl::StrCat("host=127.0.0.1 port=", port_, " dbname=", kDatabase,
                    " user=etl-agent sslmode=prefer"),
-      "-c", "SELECT current_user"};
+      "-c",
+      "SELECT current_user"};
   const Ran r = RunChild(a, PsqlEnv(Agent()));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   // The upstream session runs as the resource's credential, not the token's
@@ -1018,7 +1041,8 @@ TEST_F(GatewayTest, CancelRequestReachesTheUpstreamBackend) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
 }
 
-// --- shutdown ----------------------------------------------------------------------
+// --- shutdown
+// ----------------------------------------------------------------------
 
 // SIGTERM: the gateway stops accepting, cancels what is held (recorded),
 // closes the sessions, signs their records and exits 0. A second gateway
@@ -1077,7 +1101,8 @@ TEST_F(GatewayTest, SigtermCancelsHeldCommandsAndSignsRecords) {
   EXPECT_TRUE(ended);
 }
 
-// --- TLS on the client leg -------------------------------------------------------
+// --- TLS on the client leg
+// -------------------------------------------------------
 
 // With `tls` configured, SSLRequest gets 'S' and a handshake with the
 // gateway's certificate (psql verify-full checks it); `require: true`
@@ -1085,11 +1110,11 @@ TEST_F(GatewayTest, SigtermCancelsHeldCommandsAndSignsRecords) {
 // token travels only inside TLS.
 TEST_F(GatewayTest, TlsClientLegVerifyFullAndRequire) {
   const std::string dir = TempDir();
-  const Ran cert = RunChild(
-      {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-       "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=127.0.0.1",
-       "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1", "-keyout",
-       dir + "/gw.key", "-out", dir + "/gw.crt"});
+  const Ran cert =
+      RunChild({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
+                "-keyout", dir + "/gw.key", "-out", dir + "/gw.crt"});
   if (cert.exit_code != 0) GTEST_SKIP() << "no openssl CLI: " << cert.err;
   const int port = FreePort(), admin = FreePort();
   WriteConfig(dir + "/gateway-tls.yaml", port, admin, "records-tls",
@@ -1099,11 +1124,19 @@ TEST_F(GatewayTest, TlsClientLegVerifyFullAndRequire) {
   ASSERT_EQ(Launch(dir + "/gateway-tls.yaml", base, port, &pid), "");
 
   std::vector<std::string> a = {
-      PsqlBin(), "-X", "-w", "-A", "-t", "-d",
+      PsqlBin(),
+      "-X",
+      "-w",
+      "-A",
+      "-t",
+      "-d",
       absl::StrCat("host=127.0.0.1 port=", port, " dbname=", kDatabase,
                    " user=etl-agent sslmode=verify-full sslrootcert=", dir,
                    "/gw.crt"),
-      "-c", "SELECT email FROM customers WHERE id = 1", "-c", "\\conninfo"};
+      "-c",
+      "SELECT email FROM customers WHERE id = 1",
+      "-c",
+      "\\conninfo"};
   const Ran r = RunChild(a, PsqlEnv(Agent()));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(absl::StartsWith(r.out, "[EMAIL]\n")) << r.out;
@@ -1117,8 +1150,8 @@ TEST_F(GatewayTest, TlsClientLegVerifyFullAndRequire) {
   EXPECT_TRUE(absl::StrContains(plain.err, "requires TLS")) << plain.err;
   // A client that does not trust the certificate gives up.
   a[6] = absl::StrCat("host=127.0.0.1 port=", port, " dbname=", kDatabase,
-                      " user=etl-agent sslmode=verify-full sslrootcert=",
-                      dir, "/jwks.json");
+                      " user=etl-agent sslmode=verify-full sslrootcert=", dir,
+                      "/jwks.json");
   EXPECT_NE(RunChild(a, PsqlEnv(Agent())).exit_code, 0);
 
   ::kill(pid, SIGTERM);
@@ -1171,8 +1204,8 @@ print(json.dumps(out))
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << r.out;
-  EXPECT_EQ(j["simple"], nlohmann::json::parse(
-                             R"([["1","[EMAIL]"],["2","[EMAIL]"]])"));
+  EXPECT_EQ(j["simple"],
+            nlohmann::json::parse(R"([["1","[EMAIL]"],["2","[EMAIL]"]])"));
   EXPECT_EQ(j["pipeline"],
             nlohmann::json::parse(R"(["[EMAIL]","call [EMAIL]"])"));
   EXPECT_EQ(j["drop"], "42501");
@@ -1180,7 +1213,8 @@ print(json.dumps(out))
   EXPECT_FALSE(absl::StrContains(r.out, "planted"));
 }
 
-// --- failures around the session ---------------------------------------------------
+// --- failures around the session
+// ---------------------------------------------------
 
 TEST_F(GatewayTest, UpstreamDownAtConnectIsAFatalError) {
   const auto [code, message] = RawLogin(Agent(), "down");
@@ -1194,9 +1228,9 @@ TEST_F(GatewayTest, UpstreamDownAtConnectIsAFatalError) {
 // approve, and the command never runs.
 TEST_F(GatewayTest, ClientGoneMidApprovalCancelsTheHeldCommand) {
   const std::string base = TempDir() + "/held-gone";
-  const pid_t psql = Spawn(
-      PsqlArgs({"DELETE FROM ledger WHERE id = 4"}, "etl-agent"),
-      PsqlEnv(Agent()), base);
+  const pid_t psql =
+      Spawn(PsqlArgs({"DELETE FROM ledger WHERE id = 4"}, "etl-agent"),
+            PsqlEnv(Agent()), base);
   const std::string id = WaitForHeld("DELETE FROM ledger WHERE id = 4");
   ASSERT_FALSE(id.empty());
   ::kill(psql, SIGKILL);
@@ -1209,8 +1243,8 @@ TEST_F(GatewayTest, ClientGoneMidApprovalCancelsTheHeldCommand) {
     if (!gone) absl::SleepFor(absl::Milliseconds(50));
   }
   EXPECT_TRUE(gone);
-  EXPECT_EQ(Hoopctl({"approvals", "approve", id, "--as", "dba-ana",
-                     "--reason", "too late"})
+  EXPECT_EQ(Hoopctl({"approvals", "approve", id, "--as", "dba-ana", "--reason",
+                     "too late"})
                 .exit_code,
             1);
   EXPECT_EQ(Direct("SELECT count(*) FROM ledger WHERE id = 4"), "1\n");
@@ -1225,8 +1259,7 @@ TEST_F(GatewayTest, PgbenchSelectOnlyInEveryQueryMode) {
   // role.
   const Ran init = RunChild(
       {pgbench, "-i", "-s", "1", "-q", "-h", server_->socket_dir(), "-p",
-       std::to_string(server_->port()), "-U", server_->superuser(),
-       kDatabase});
+       std::to_string(server_->port()), "-U", server_->superuser(), kDatabase});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   Direct(absl::StrCat("GRANT SELECT ON ALL TABLES IN SCHEMA public TO ",
                       kUpstreamUser, ";"));
@@ -1257,15 +1290,13 @@ TEST_F(GatewayTest, TwoHundredConcurrentConnections) {
       PsqlBin().substr(0, PsqlBin().size() - 4) + "pgbench";
   const Ran init = RunChild(
       {pgbench, "-i", "-s", "1", "-q", "-h", server_->socket_dir(), "-p",
-       std::to_string(server_->port()), "-U", server_->superuser(),
-       kDatabase});
+       std::to_string(server_->port()), "-U", server_->superuser(), kDatabase});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   Direct(absl::StrCat("GRANT SELECT ON ALL TABLES IN SCHEMA public TO ",
                       kUpstreamUser, ";"));
   const Ran r = RunChild(
       {pgbench, "-n", "-S", "-c", "200", "-j", "2", "-t", "5", "-h",
-       "127.0.0.1", "-p", std::to_string(port_), "-U", "etl-agent",
-       kDatabase},
+       "127.0.0.1", "-p", std::to_string(port_), "-U", "etl-agent", kDatabase},
       {"PGPASSWORD=" + Agent(), "PGSSLMODE=disable"}, absl::Seconds(120));
   EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
   EXPECT_TRUE(absl::StrContains(

@@ -16,15 +16,14 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
-#include <string>
-
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "commands.h"
 
@@ -94,8 +93,8 @@ HttpReply Http(const std::string& admin, const std::string& method,
       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
   std::size_t sent = 0;
   while (sent < request.size()) {
-    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent,
-                             MSG_NOSIGNAL);
+    const ssize_t n =
+        ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) {
       ::close(fd);
       r.error = "send to " + admin + " failed";
