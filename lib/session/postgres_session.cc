@@ -186,6 +186,10 @@ v1::Decision ToRecord(Decision d) {
   return v1::DECISION_UNSPECIFIED;
 }
 
+// Detect with every detector of the masker: for cells of no known column,
+// COPY data, error texts and statement text.
+const ColumnPlan kDefaultPlan;
+
 // How one command's results are masked.
 struct MaskChoice {
   const Masker* masker = nullptr;  // null and !all: no masking
@@ -246,6 +250,7 @@ struct Pending {
   std::string name;       // kParse/kDescribe*: statement; kBind/kExecute: portal
   std::string statement;  // kBind: the statement bound
   std::vector<int16_t> formats;  // kBind: result formats
+  char target = 'S';             // kClose: 'S' statement, 'P' portal
   uint64_t command_id = 0;
   MaskChoice mask;
   // kExecute, once its first answer arrived: the portal it runs.
@@ -285,7 +290,6 @@ class PostgresSession final : public Session {
       : opt_(std::move(options)), decoder_(DecoderOptionsFor(opt_)) {
     if (!opt_.common.clock) opt_.common.clock = [] { return absl::Now(); };
     started_ = Now();
-    if (opt_.start == pg::DecoderOptions::Start::kNormal) startup_done_ = true;
     if (opt_.recorder) sample_cap_ = 50;
   }
 
@@ -424,7 +428,6 @@ class PostgresSession final : public Session {
   void ToClient(std::string_view b) { Append(&out_.to_client, b); }
   // Copies `b` into the call's arena first (for bytes the session built).
   void ToClientOwned(const std::string& b) { ToClient(arena_.Copy(b)); }
-  void ToServerOwned(std::string_view b) { ToServer(arena_.Copy(b)); }
 
   void Fatal(std::string_view kind, std::string message, Direction dir,
              uint64_t offset) {
@@ -524,7 +527,7 @@ class PostgresSession final : public Session {
       Hold(f.type, f.bytes);
       return;
     }
-    HandleClientMessage(f.type, f.bytes, f.body, /*owned=*/false);
+    HandleClientMessage(f.type, f.bytes, f.body);
   }
 
   void OnEncryptionRequest(const pg::Frame& f) {
@@ -568,7 +571,6 @@ class PostgresSession final : public Session {
       if (p.name == "application_name") application_ = std::string(p.value);
     }
     if (database_.empty()) database_ = user_;
-    startup_done_ = true;
     // The server owes the client a ReadyForQuery once authentication is
     // done: a reply to a command pipelined behind the startup packet must
     // come after it.
@@ -625,17 +627,12 @@ class PostgresSession final : public Session {
     held_.push_back(Held{type, std::string(bytes)});
   }
 
-  // One client message of the normal phase, when nothing is held. `owned`:
-  // the bytes are the session's (a released held frame), not the caller's.
+  // One client message of the normal phase, when nothing is held. `bytes`
+  // views the caller's chunk, the decoder's buffer or (a released held
+  // frame) this call's arena: all live until the next call.
   void HandleClientMessage(pg::MessageType type, std::string_view bytes,
-                           std::string_view body, bool owned) {
-    auto forward = [&] {
-      if (owned) {
-        ToServerOwned(bytes);
-      } else {
-        ToServer(bytes);
-      }
-    };
+                           std::string_view body) {
+    auto forward = [&] { ToServer(bytes); };
     if (discard_to_sync_) {
       // After a denied Parse, as the server does after an error: drop
       // everything up to Sync, which gets the ReadyForQuery.
@@ -757,7 +754,7 @@ class PostgresSession final : public Session {
         ++batch_forwarded_;
         Pending e{Pending::kClose};
         e.name = std::string(cl->name);
-        e.statement = cl->target == 'S' ? "S" : "P";
+        e.target = cl->target;
         pending_.push_back(std::move(e));
         return;
       }
@@ -916,7 +913,7 @@ class PostgresSession final : public Session {
     const Masker* m = opt_.masker.get();
     if (m == nullptr) return std::string(text);
     std::string_view out =
-        m->MaskCell(ColumnPlan(), text, &arena_, /*counters=*/nullptr);
+        m->MaskCell(kDefaultPlan, text, &arena_, /*counters=*/nullptr);
     return std::string(out);
   }
 
@@ -968,7 +965,6 @@ class PostgresSession final : public Session {
     request_id_ = RequestIdFor(c.id);
     request_command_ = c.id;
     request_text_ = c.text;
-    request_verdict_message_ = std::string(c.verdict.message);
     request_rule_ = std::string(c.verdict.rule_id);
     request_mask_ = c.mask;
     deadline_ = Now() + opt_.common.review_timeout;
@@ -1104,7 +1100,7 @@ class PostgresSession final : public Session {
       }
       const std::string_view b = arena_.Copy(h.bytes);
       const std::string_view body = b.size() >= 5 ? b.substr(5) : b.substr(0, 0);
-      HandleClientMessage(h.type, b, body, /*owned=*/false);
+      HandleClientMessage(h.type, b, body);
     }
   }
 
@@ -1148,7 +1144,7 @@ class PostgresSession final : public Session {
     acc_.active = true;
     acc_.command_id = command_id;
     acc_.rows = 0;
-    acc_.bytes = 0;
+    acc_.bytes = frame_bytes_;
     acc_.started = Now();
     acc_.status.clear();
     acc_.has_error = false;
@@ -1243,7 +1239,10 @@ class PostgresSession final : public Session {
 
   void OnServerFrame(const pg::Frame& f) {
     Pending* p = Front();
-    acc_.bytes += f.bytes.size();
+    // Counted into the result in progress; a result that starts at this
+    // frame counts it from StartResult.
+    frame_bytes_ = f.bytes.size();
+    if (acc_.active) acc_.bytes += frame_bytes_;
     switch (f.type) {
       case pg::MessageType::kDataRow:
         OnDataRow(f);
@@ -1286,7 +1285,7 @@ class PostgresSession final : public Session {
         if (p && p->kind == Pending::kClose) {
           // What the server forgot, the session forgets: a client that
           // prepares and closes statements forever stays bounded.
-          if (p->statement == "S") {
+          if (p->target == 'S') {
             statements_.erase(p->name);
           } else {
             portals_.erase(p->name);
@@ -1437,7 +1436,7 @@ class PostgresSession final : public Session {
         case 'H':
         case 'W':
         case 'q': {
-          std::string_view out = MaskValue(mask, ColumnPlan(), fl.value, 0, 0);
+          std::string_view out = MaskValue(mask, kDefaultPlan, fl.value, 0, 0);
           if (out.data() != fl.value.data()) {
             fl.value = out;
             changed = true;
@@ -1545,7 +1544,6 @@ class PostgresSession final : public Session {
     cells_.clear();
     bool changed = false;
     int i = 0;
-    static const ColumnPlan kDefaultPlan;
     for (const pg::Value& v : cells) {
       if (!v.has_value()) {
         cells_.push_back(std::nullopt);
@@ -1655,8 +1653,7 @@ class PostgresSession final : public Session {
     if (copy_binary_) {
       out = MaskBinaryCopy(data);
     } else {
-      static const ColumnPlan kDefaultPlan;
-      out = MaskValue(copy_mask_, kDefaultPlan, data, 0, 0);
+        out = MaskValue(copy_mask_, kDefaultPlan, data, 0, 0);
     }
     if (out.data() == data.data() && out.size() == data.size()) {
       ToClient(f.bytes);
@@ -1693,7 +1690,6 @@ class PostgresSession final : public Session {
       pos = 19 + ext;
     }
     out.append(data.substr(0, pos));
-    static const ColumnPlan kDefaultPlan;
     while (pos < data.size()) {
       if (data.size() - pos < 2) return FailClosedCopy(data);
       const auto* u = reinterpret_cast<const unsigned char*>(data.data() + pos);
@@ -1753,7 +1749,6 @@ class PostgresSession final : public Session {
   bool finished_ = false;
 
   // Startup.
-  bool startup_done_ = false;
   bool start_recorded_ = false;
   std::string user_, database_, application_;
 
@@ -1771,7 +1766,6 @@ class PostgresSession final : public Session {
   std::string request_id_;
   uint64_t request_command_ = 0;
   std::string request_text_;
-  std::string request_verdict_message_;
   std::string request_rule_;
   MaskChoice request_mask_;
   absl::Time deadline_ = absl::InfiniteFuture();
@@ -1785,6 +1779,7 @@ class PostgresSession final : public Session {
   MaskChoice copy_mask_;
   std::vector<pg::Value> cells_;
   ResultAcc acc_;
+  size_t frame_bytes_ = 0;  // size of the server frame being handled
   size_t sample_cap_ = 0;
 };
 
