@@ -17,6 +17,8 @@ packages=(
   clang libclang-rt-14-dev
   # real servers and clients for the integration tests and the demo
   postgresql-15 postgresql-client-15 python3
+  # the gateway benchmark's peers (bench/postgres_gateway_bench.sh) and io_uring for Asio
+  haproxy pgbouncer liburing-dev
   # Python and Go bindings (Debian's interpreter and toolchain; psycopg 3)
   python3-psycopg python3-cryptography golang-go
 )
