@@ -43,8 +43,12 @@ test-asan: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE integration $(CTEST_FLAGS)
 
+# The Google Benchmarks, then the gateway benchmark (bench/README.md: pgbench,
+# 1 M rows and connection setup, direct and through HAProxy, PgBouncer and
+# hoop-pg-gateway; ~10 min; GWBENCH_* knobs; skipped without PostgreSQL).
 bench: build
 	@for b in $(BUILD)/bench/*bench; do echo "== $$b"; $$b $(BENCH_FLAGS) || exit 1; done
+	@echo "== bench/postgres_gateway_bench.sh"; JOBS=$(JOBS) bench/postgres_gateway_bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(BUILD).configure.log $(ASAN_BUILD).configure.log
