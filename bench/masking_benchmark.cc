@@ -19,6 +19,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench/masking_corpus.h"
@@ -129,6 +130,37 @@ void MaskItems(benchmark::State& state, const bench::Corpus& c) {
   state.counters["masked"] = static_cast<double>(found / state.iterations());
 }
 
+// Diagnostics: the quick whole-value test alone over every cell (what most
+// cells cost), and a loop that only touches each cell's first byte (the
+// per-cell floor of walking the corpus).
+void BM_QuickTest_Cells(benchmark::State& state) {
+  const bench::Corpus& c = Cells();
+  const int before =
+      internal::SetKernelLevelForTesting(static_cast<int>(state.range(0)));
+  std::size_t maybe = 0;
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      maybe += internal::MayHaveWindows(c.item(i)) ? 1 : 0;
+    }
+  }
+  benchmark::DoNotOptimize(maybe);
+  Report(state, c);
+  state.counters["maybe"] = static_cast<double>(maybe / state.iterations());
+  internal::SetKernelLevelForTesting(before);
+}
+void BM_Touch_Cells(benchmark::State& state) {
+  const bench::Corpus& c = Cells();
+  std::size_t sum = 0;
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      std::string_view v = c.item(i);
+      sum += v.empty() ? 0 : static_cast<unsigned char>(v[0]);
+    }
+  }
+  benchmark::DoNotOptimize(sum);
+  Report(state, c);
+}
+
 void BM_Memcpy_Cells(benchmark::State& s) { Memcpy(s, Cells()); }
 void BM_Memcpy_Documents(benchmark::State& s) { Memcpy(s, Documents()); }
 void BM_Naive_Cells(benchmark::State& s) { Naive(s, Cells()); }
@@ -158,8 +190,11 @@ void BM_MaskerStream_Documents(benchmark::State& state) {
 
 // Build the corpora before any timing, and warm the masker up: RE2 builds
 // its DFA states lazily, on first use, and the first pass over a corpus
-// would otherwise pay for that.
-const bool kWarm = [] {
+// would otherwise pay for that. Warm it from a second thread too, while
+// this one still holds its pattern copy: the 2-thread benchmarks' second
+// thread then leases that second copy, warm (threads alive together search
+// with different copies of the patterns; see Masker::Rep::Regexps).
+void WarmUp() {
   const Masker& m = DefaultMasker();
   Arena arena;
   for (const bench::Corpus* c : {&Cells(), &Documents()}) {
@@ -168,9 +203,21 @@ const bool kWarm = [] {
       arena.Reset();
     }
   }
+}
+const bool kWarm = [] {
+  WarmUp();
+  std::thread second(WarmUp);
+  second.join();
   return true;
 }();
 
+BENCHMARK(BM_Touch_Cells)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_QuickTest_Cells)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Arg(2)
+    ->Arg(1)
+    ->Arg(0);
 BENCHMARK(BM_Memcpy_Cells)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Naive_Cells)
     ->Unit(benchmark::kMillisecond)

@@ -208,12 +208,57 @@ Masker::Rep::~Rep() {
   }
 }
 
+namespace {
+
+// Which copy of the patterns a thread searches with. A thread leases the
+// lowest free slot on its first search and gives it back when it exits, so
+// threads alive at the same time use different copies (up to kReplicas of
+// them; beyond that they share, round-robin), and a thread started later (a
+// new worker, a benchmark's next batch) takes over a copy whose DFA caches
+// are already warm instead of paying for a new one. Slots are numbered the
+// same for every Masker.
+constexpr unsigned kAllSlots = (1u << Masker::Rep::kReplicas) - 1;
+std::atomic<unsigned> g_slots_leased{0};
+std::atomic<unsigned> g_slots_shared{0};
+
+class SlotLease {
+ public:
+  SlotLease() {
+    unsigned used = g_slots_leased.load(std::memory_order_relaxed);
+    while ((used & kAllSlots) != kAllSlots) {
+      const int s = __builtin_ctz(~used & kAllSlots);
+      if (g_slots_leased.compare_exchange_weak(used, used | (1u << s),
+                                               std::memory_order_relaxed)) {
+        slot_ = s;
+        owned_ = true;
+        return;
+      }
+    }
+    slot_ = static_cast<int>(
+        g_slots_shared.fetch_add(1, std::memory_order_relaxed) %
+        Masker::Rep::kReplicas);
+  }
+  ~SlotLease() {
+    if (owned_) {
+      g_slots_leased.fetch_and(~(1u << slot_), std::memory_order_relaxed);
+    }
+  }
+  SlotLease(const SlotLease&) = delete;
+  SlotLease& operator=(const SlotLease&) = delete;
+  int slot() const { return slot_; }
+
+ private:
+  int slot_ = 0;
+  bool owned_ = false;
+};
+
+}  // namespace
+
 const RE2* const* Masker::Rep::Regexps() const {
-  // Threads take slots in the order they first search; a slot is made once
+  // A slot's copy is made once, by the first thread that searches with it
   // (if two threads race to make it, one copy is dropped).
-  static std::atomic<unsigned> next_thread{0};
-  thread_local const unsigned slot =
-      next_thread.fetch_add(1, std::memory_order_relaxed) % kReplicas;
+  thread_local const SlotLease lease;
+  const int slot = lease.slot();
   if (slot == 0) return primary.data();
   std::atomic<const RE2* const*>& r = replicas[slot];
   const RE2* const* set = r.load(std::memory_order_acquire);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <latch>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hoop/masking/v1/profile.pb.h"
+#include "masking/internal/engine.h"
 
 namespace hoop::masking {
 namespace {
@@ -348,6 +350,33 @@ TEST(MaskerTest, ManyThreadsShareThePatternCopies) {
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(got[t], want) << "thread " << t;
   EXPECT_NE(want[0], inputs[0]);
   m.reset();
+}
+
+// Threads alive at the same time search with different copies of the
+// patterns (no shared DFA-cache lock between them); a thread started after
+// another one ended takes over that one's copy, already compiled and warm,
+// instead of making a new one.
+TEST(MaskerTest, PatternCopiesAreLeasedPerThread) {
+  auto m = Masker::Default();
+  const Masker::Rep& rep = internal::RepAccess::Get(*m);
+  const RE2* const* first = nullptr;
+  const RE2* const* second = nullptr;
+  std::thread([&] { first = rep.Regexps(); }).join();
+  std::thread([&] { second = rep.Regexps(); }).join();
+  EXPECT_EQ(first, second);
+
+  std::latch both(2);
+  const RE2* const* a = nullptr;
+  const RE2* const* b = nullptr;
+  auto take = [&](const RE2* const** out) {
+    *out = rep.Regexps();
+    both.arrive_and_wait();  // neither ends before both hold a copy
+  };
+  std::thread ta(take, &a), tb(take, &b);
+  ta.join();
+  tb.join();
+  EXPECT_NE(a, b);
+  EXPECT_TRUE(a == first || b == first);
 }
 
 // Planted PII: every planted value is gone; every look-alike is intact.

@@ -187,9 +187,10 @@ struct Masker::Rep {
   // An RE2 is thread-safe, but every search takes a reader lock on its DFA
   // cache: threads sharing one RE2 write the same cache line on every
   // search. So threads are spread over kReplicas copies of the compiled
-  // patterns, made on first use (copy 0 is `matchers` itself). (Its effect
-  // on two threads is not measured yet: the shared machine it was written
-  // on had no idle core.)
+  // patterns, made on first use (copy 0 is `matchers` itself). A thread
+  // leases its copy's slot while it lives (masker.cc, SlotLease): threads
+  // alive together get different copies, and a thread that replaces one
+  // that ended reuses that one's warm copy rather than compiling a new one.
   const RE2* const* Regexps() const;
   std::size_t column_counter() const { return detectors.size(); }
   std::size_t fail_counter() const { return detectors.size() + 1; }
