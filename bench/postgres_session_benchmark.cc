@@ -27,10 +27,35 @@
 //   BM_RoundTrip_Session_Record  ... with a Recorder (Command + Result
 //                              records per statement)
 //
+// pgbench -S, per transaction (one long-lived session; ns per round trip;
+// proc_cpu_ns counts every thread of the process, the recorder's writer
+// included, from CLOCK_PROCESS_CPUTIME_ID over the whole run and Finish):
+//   BM_Pgbench{Prepared,Simple}_<mode>
+//   Prepared: what libpq sends for PQexecPrepared after one Parse of
+//     "SELECT abalance FROM pgbench_accounts WHERE aid = $1;": Bind (one
+//     text parameter, a different aid each time) / Describe portal / Execute
+//     / Sync, answered BindComplete / RowDescription (abalance int4) /
+//     DataRow (one cell) / CommandComplete / ReadyForQuery.
+//   Simple: Query "SELECT abalance FROM pgbench_accounts WHERE aid = N;"
+//     with a different N each time (each text is classified anew),
+//     answered RowDescription / DataRow / CommandComplete / ReadyForQuery.
+//   modes: Decode (the wire decoder over the same bytes: the baseline),
+//     NoMask (Session, no masker, no records), Mask (Masker::Default()),
+//     MaskRecordNull (+ a Recorder whose sink drops the bytes),
+//     MaskRecordFile (+ a FileSink in a temp dir, default durability
+//     kInterval, as the gateway), MaskRecordFileSigned (+ an Ed25519
+//     checkpoint every 1000 records).
+//   BM_PgbenchSimple_ClassifyDecide: ClassifySql + Policy::Evaluate of
+//     the simple text alone, what each new text costs inherently.
+//
 // Run: build/bench/postgres_session_bench --benchmark_min_time=2
 // (HOOP_BENCH_ROWS=n changes the stream's row count.)
 
+#include <time.h>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -42,6 +67,8 @@
 #include "hoop/masking/arena.h"
 #include "hoop/masking/masker.h"
 #include "hoop/policy/policy.h"
+#include "hoop/policy/sql.h"
+#include "hoop/session/keys.h"
 #include "hoop/session/postgres_session.h"
 #include "hoop/session/recorder.h"
 #include "hoop/session/session.h"
@@ -405,6 +432,258 @@ void BM_RoundTrip_Session_Record(benchmark::State& state) {
   RoundTripSession(state, Mode::kMaskRecord);
 }
 
+// ---------------------------------------------------------------------------
+// pgbench -S
+
+constexpr int kAids = 4096;  // distinct aids cycled through
+
+std::string PgbenchText(int aid) {
+  return "SELECT abalance FROM pgbench_accounts WHERE aid = " +
+         std::to_string(aid) + ";";
+}
+
+// The server's answer after the RowDescription (or the whole answer's tail):
+// DataRow(abalance) + CommandComplete + ReadyForQuery.
+void AppendRowTail(int aid, std::string* out) {
+  const std::string abalance = std::to_string(-(aid % 5000));
+  std::vector<pg::Value> cells = {abalance};
+  pg::Encode(pg::DataRow{cells}, out);
+  pg::Encode(pg::CommandComplete{"SELECT 1"}, out);
+  pg::Encode(pg::ReadyForQuery{'I'}, out);
+}
+
+std::string AbalanceDescription() {
+  pg::RowDescription rd;
+  pg::FieldDescription f;
+  f.name = "abalance";
+  f.table_oid = 16397;
+  f.column_attribute = 3;
+  f.type_oid = 23;
+  f.type_size = 4;
+  f.type_modifier = -1;
+  f.format = 0;
+  rd.fields.push_back(f);
+  return pg::Encode(rd);
+}
+
+struct Pgbench {
+  std::string setup_client;  // prepared: Parse + Sync
+  std::string setup_server;  // prepared: ParseComplete + ReadyForQuery
+  std::vector<std::string> client;  // per transaction, kAids of them
+  std::vector<std::string> server;
+};
+
+const Pgbench& PgbenchPrepared() {
+  static const Pgbench* b = [] {
+    auto* r = new Pgbench;
+    pg::Parse parse;
+    parse.statement = "P0_1";
+    parse.query = "SELECT abalance FROM pgbench_accounts WHERE aid = $1;";
+    pg::Encode(parse, &r->setup_client);
+    pg::Encode(pg::Sync{}, &r->setup_client);
+    pg::Encode(pg::ParseComplete{}, &r->setup_server);
+    pg::Encode(pg::ReadyForQuery{'I'}, &r->setup_server);
+    const std::string desc = AbalanceDescription();
+    for (int i = 0; i < kAids; ++i) {
+      const int aid = 1 + (i * 7919) % 100000;
+      const std::string param = std::to_string(aid);
+      std::string c;
+      pg::Bind bind;
+      bind.portal = "";
+      bind.statement = "P0_1";
+      bind.parameters = {param};
+      pg::Encode(bind, &c);
+      pg::Encode(pg::Describe{'P', ""}, &c);
+      pg::Encode(pg::Execute{"", 0}, &c);
+      pg::Encode(pg::Sync{}, &c);
+      std::string s;
+      pg::Encode(pg::BindComplete{}, &s);
+      s += desc;
+      AppendRowTail(aid, &s);
+      r->client.push_back(std::move(c));
+      r->server.push_back(std::move(s));
+    }
+    return r;
+  }();
+  return *b;
+}
+
+const Pgbench& PgbenchSimple() {
+  static const Pgbench* b = [] {
+    auto* r = new Pgbench;
+    const std::string desc = AbalanceDescription();
+    for (int i = 0; i < kAids; ++i) {
+      const int aid = 1 + (i * 7919) % 100000;
+      r->client.push_back(pg::Encode(pg::Query{PgbenchText(aid)}));
+      std::string s = desc;
+      AppendRowTail(aid, &s);
+      r->server.push_back(std::move(s));
+    }
+    return r;
+  }();
+  return *b;
+}
+
+int64_t ProcessCpuNs() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+void PgbenchDecode(benchmark::State& state, const Pgbench& b) {
+  pg::Decoder dec({.start = pg::DecoderOptions::Start::kNormal});
+  for (const auto& [dir, bytes] :
+       {std::pair{Direction::kClientToServer, std::string_view(b.setup_client)},
+        std::pair{Direction::kServerToClient,
+                  std::string_view(b.setup_server)}}) {
+    dec.Feed(dir, bytes);
+    pg::Frame f;
+    while (dec.Next(dir, &f) == pg::DecodeResult::kFrame) {
+    }
+  }
+  std::size_t frames = 0, i = 0;
+  const int64_t cpu0 = ProcessCpuNs();
+  for (auto _ : state) {
+    for (const auto& [dir, bytes] :
+         {std::pair{Direction::kClientToServer, std::string_view(b.client[i])},
+          std::pair{Direction::kServerToClient,
+                    std::string_view(b.server[i])}}) {
+      dec.Feed(dir, bytes);
+      pg::Frame f;
+      while (dec.Next(dir, &f) == pg::DecodeResult::kFrame) {
+        ++frames;
+        benchmark::DoNotOptimize(f);
+      }
+    }
+    if (++i == b.client.size()) i = 0;
+  }
+  const int64_t cpu = ProcessCpuNs() - cpu0;
+  benchmark::DoNotOptimize(frames);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["proc_cpu_ns"] =
+      static_cast<double>(cpu) / static_cast<double>(state.iterations());
+}
+
+enum class PgMode { kNoMask, kMask, kRecordNull, kRecordFile, kRecordSigned };
+
+const hoop::session::SigningKey& BenchKey() {
+  static const auto* k = [] {
+    auto r = session::SigningKey::Generate();
+    if (!r.ok()) std::abort();
+    return new session::SigningKey(*r);
+  }();
+  return *k;
+}
+
+void PgbenchSession(benchmark::State& state, const Pgbench& b, PgMode mode) {
+  static int serial = 0;
+  session::PostgresOptions o;
+  o.common.session_id = "pgbench-" + std::to_string(++serial);
+  o.common.identity.subject = "bench";
+  o.common.identity.kind = hoop::policy::IdentityKind::kPerson;
+  o.common.resource.name = "bench-db";
+  o.common.resource.kind = hoop::policy::ResourceKind::kPostgres;
+  o.common.policy = BenchPolicy();
+  o.start = pg::DecoderOptions::Start::kNormal;
+  if (mode != PgMode::kNoMask) o.masker = DefaultMasker();
+  std::filesystem::path dir;
+  if (mode == PgMode::kRecordNull) {
+    o.recorder = NullRecorder(o.common.session_id);
+  } else if (mode == PgMode::kRecordFile || mode == PgMode::kRecordSigned) {
+    dir = std::filesystem::temp_directory_path() /
+          ("hoop-bench-" + std::to_string(::getpid()) + "-" +
+           std::to_string(serial));
+    session::FileSink::Options fo;
+    fo.dir = dir.string();
+    auto sink = session::FileSink::Create(fo);
+    if (!sink.ok()) std::abort();
+    session::RecorderOptions ro;
+    ro.session_id = o.common.session_id;
+    if (mode == PgMode::kRecordSigned) ro.signing_key = BenchKey();
+    auto rec = session::Recorder::Create(ro, *std::move(sink));
+    if (!rec.ok()) std::abort();
+    o.recorder = *std::move(rec);
+  }
+  auto made = session::NewPostgresSession(std::move(o));
+  if (!made.ok()) std::abort();
+  std::unique_ptr<session::Session> s = *std::move(made);
+  if (!b.setup_client.empty()) {
+    s->Feed(Direction::kClientToServer, b.setup_client);
+    s->Feed(Direction::kServerToClient, b.setup_server);
+  }
+  std::size_t i = 0, out_bytes = 0;
+  const int64_t cpu0 = ProcessCpuNs();
+  for (auto _ : state) {
+    const session::Output& q = s->Feed(Direction::kClientToServer, b.client[i]);
+    if (q.to_server_bytes() != b.client[i].size()) {
+      state.SkipWithError("the statement was not forwarded");
+      break;
+    }
+    const session::Output& r = s->Feed(Direction::kServerToClient, b.server[i]);
+    out_bytes = r.to_client_bytes();
+    if (out_bytes != b.server[i].size()) {
+      state.SkipWithError("the answer changed");
+      break;
+    }
+    if (++i == b.client.size()) i = 0;
+  }
+  const session::SessionStats stats = s->stats();
+  s->Finish(2, "bench");
+  s.reset();
+  const int64_t cpu = ProcessCpuNs() - cpu0;
+  if (!dir.empty()) std::filesystem::remove_all(dir);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["proc_cpu_ns"] =
+      static_cast<double>(cpu) / static_cast<double>(state.iterations());
+  state.counters["commands"] = static_cast<double>(stats.commands);
+}
+
+void BM_PgbenchPrepared_Decode(benchmark::State& state) {
+  PgbenchDecode(state, PgbenchPrepared());
+}
+void BM_PgbenchSimple_Decode(benchmark::State& state) {
+  PgbenchDecode(state, PgbenchSimple());
+}
+#define HOOP_PGBENCH_(Mode)                                      \
+  void BM_PgbenchPrepared_##Mode(benchmark::State& state) {      \
+    PgbenchSession(state, PgbenchPrepared(), PgMode::k##Mode);   \
+  }                                                              \
+  void BM_PgbenchSimple_##Mode(benchmark::State& state) {        \
+    PgbenchSession(state, PgbenchSimple(), PgMode::k##Mode);     \
+  }
+HOOP_PGBENCH_(NoMask)
+HOOP_PGBENCH_(Mask)
+HOOP_PGBENCH_(RecordNull)
+HOOP_PGBENCH_(RecordFile)
+HOOP_PGBENCH_(RecordSigned)
+#undef HOOP_PGBENCH_
+
+// What a new simple-query text costs inherently: classification + verdict.
+void BM_PgbenchSimple_ClassifyDecide(benchmark::State& state) {
+  std::vector<std::string> texts;
+  for (int i = 0; i < kAids; ++i)
+    texts.push_back(PgbenchText(1 + (i * 7919) % 100000));
+  hoop::policy::Identity who;
+  who.subject = "bench";
+  hoop::policy::Resource db{"bench-db", hoop::policy::ResourceKind::kPostgres,
+                            {}};
+  const hoop::policy::Policy& policy = *BenchPolicy();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    std::vector<hoop::policy::SqlStatement> stmts = hoop::policy::ClassifySql(
+        texts[i], hoop::policy::SqlDialect::kPostgres);
+    hoop::policy::Request req;
+    req.identity = &who;
+    req.resource = &db;
+    req.sql = &stmts;
+    req.time = absl::Now();
+    hoop::policy::Verdict v = policy.Evaluate(req);
+    benchmark::DoNotOptimize(v);
+    if (++i == texts.size()) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+
 BENCHMARK(BM_Stream_Memcpy)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Stream_Decode)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Stream_DecodeMaskCells)
@@ -421,6 +700,19 @@ BENCHMARK(BM_RoundTrip_Decode)->UseRealTime();
 BENCHMARK(BM_RoundTrip_Session_NoMask)->UseRealTime();
 BENCHMARK(BM_RoundTrip_Session)->UseRealTime();
 BENCHMARK(BM_RoundTrip_Session_Record)->UseRealTime();
+BENCHMARK(BM_PgbenchPrepared_Decode);
+BENCHMARK(BM_PgbenchPrepared_NoMask);
+BENCHMARK(BM_PgbenchPrepared_Mask);
+BENCHMARK(BM_PgbenchPrepared_RecordNull);
+BENCHMARK(BM_PgbenchPrepared_RecordFile);
+BENCHMARK(BM_PgbenchPrepared_RecordSigned);
+BENCHMARK(BM_PgbenchSimple_Decode);
+BENCHMARK(BM_PgbenchSimple_ClassifyDecide);
+BENCHMARK(BM_PgbenchSimple_NoMask);
+BENCHMARK(BM_PgbenchSimple_Mask);
+BENCHMARK(BM_PgbenchSimple_RecordNull);
+BENCHMARK(BM_PgbenchSimple_RecordFile);
+BENCHMARK(BM_PgbenchSimple_RecordSigned);
 
 }  // namespace
 
