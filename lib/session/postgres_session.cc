@@ -602,12 +602,21 @@ class PostgresSession final : public Session {
     v1::Resource* rr = s.mutable_resource();
     rr->set_name(opt_.common.resource.name);
     rr->set_kind("postgres");
+    rr->set_address(opt_.common.resource_address);
+    if (!opt_.common.credential.id.empty() ||
+        !opt_.common.credential.principal.empty()) {
+      v1::Credential* c = s.mutable_credential();
+      c->set_id(opt_.common.credential.id);
+      c->set_kind(opt_.common.credential.kind);
+      c->set_principal(opt_.common.credential.principal);
+    }
     for (const auto& [k, v] : opt_.common.resource.labels) {
       (*rr->mutable_labels())[k] = v;
     }
     s.set_protocol(v1::PROTOCOL_POSTGRES);
     s.set_policy_version(opt_.common.policy->name());
     auto& attrs = *s.mutable_attributes();
+    for (const auto& [k, v] : opt_.common.start_attributes) attrs[k] = v;
     if (!user_.empty()) attrs["user"] = user_;
     if (!database_.empty()) attrs["database"] = database_;
     if (!application_.empty()) attrs["application_name"] = application_;

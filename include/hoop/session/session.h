@@ -45,6 +45,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -136,6 +137,7 @@ struct Output {
 //   max_held_bytes   1 MiB    bytes a client may pipeline behind a held
 //                             command; beyond that the session fails closed
 //   clock            absl::Now
+//   credential, resource_address, start_attributes   empty: not recorded
 struct SessionOptions {
   std::string session_id;
   policy::Identity identity;
@@ -146,6 +148,19 @@ struct SessionOptions {
   std::string client_address;
   std::string gateway_id;
   std::function<absl::Time()> clock;
+  // Recorded in SessionStart, for a proxy that logs in upstream itself:
+  // the credential it used (its name, never its secret), the resource's
+  // address, and what it learned of the client's startup ("user",
+  // "database", "application_name", ...). Attributes the session decodes
+  // itself take precedence.
+  struct Credential {
+    std::string id;         // inventory name, e.g. "shop-app"
+    std::string kind;       // "database-role", ...
+    std::string principal;  // the upstream user name
+  };
+  Credential credential;
+  std::string resource_address;  // "host:port"
+  std::vector<std::pair<std::string, std::string>> start_attributes;
 };
 
 // Counters for metrics; cumulative over the session.
