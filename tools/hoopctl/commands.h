@@ -18,6 +18,8 @@ void RegisterPolicy(CLI::App& app);  // policy check/test, sql classify
 void RegisterRecords(CLI::App& app);
 // approvals list/approve/deny (a gateway's admin endpoint)
 void RegisterApprovals(CLI::App& app);
+// token keygen/mint: a demo key and locally minted ID tokens (demos, tests)
+void RegisterToken(CLI::App& app);
 
 }  // namespace hoop::hoopctl
 

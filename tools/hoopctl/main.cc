@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   hoop::hoopctl::RegisterPolicy(app);
   hoop::hoopctl::RegisterRecords(app);
   hoop::hoopctl::RegisterApprovals(app);
+  hoop::hoopctl::RegisterToken(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
