@@ -111,7 +111,7 @@ void RunMatcher(const Matcher& m, const RE2& re, int order,
 
 void Masker::Rep::Find(std::string_view text, std::size_t begin,
                        std::uint64_t mask, bool prefilter, Spans* groups,
-                       Windows* barriers) const {
+                       Windows* barriers, bool quick_said_maybe) const {
   groups->clear();
   if (barriers != nullptr) barriers->clear();
   if (begin >= text.size()) return;
@@ -120,7 +120,7 @@ void Masker::Rep::Find(std::string_view text, std::size_t begin,
   if (prefilter && !(mask & unfiltered)) {
     // The common case: every matcher is gated by the prefilter. Most short
     // values are ruled out whole at once.
-    if (text.size() - begin <= internal::kQuickMaxBytes &&
+    if (!quick_said_maybe && text.size() - begin <= internal::kQuickMaxBytes &&
         !internal::MayHaveWindows(text.substr(begin))) {
       return;
     }
@@ -359,12 +359,13 @@ std::string_view Masker::MaskCell(const ColumnPlan& plan,
   }
   // Most cells: nothing any gated detector could match (Find would say the
   // same after more set-up).
-  if (value.size() <= internal::kQuickMaxBytes && rep.options.prefilter &&
-      !(plan.detectors_ & rep.unfiltered) && !internal::MayHaveWindows(value)) {
-    return value;
-  }
+  const bool quick = value.size() <= internal::kQuickMaxBytes &&
+                     rep.options.prefilter &&
+                     !(plan.detectors_ & rep.unfiltered);
+  if (quick && !internal::MayHaveWindows(value)) return value;
   Spans groups;
-  rep.Find(value, 0, plan.detectors_, rep.options.prefilter, &groups);
+  rep.Find(value, 0, plan.detectors_, rep.options.prefilter, &groups, nullptr,
+           /*quick_said_maybe=*/quick);
   if (groups.empty()) return value;
   // Render only the replacements, then copy the value around them straight
   // into the arena: one pass over the bytes.

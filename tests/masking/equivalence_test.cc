@@ -320,6 +320,87 @@ TEST(QuickTest, NecessaryForEveryWindow) {
   EXPECT_GT(skipped, c.size() * 9 / 10);
 }
 
+// Values of 129-256 bytes are tested in 128-byte pieces 64 bytes apart:
+// every value at every offset across the pieces' edges (64, 128, 192),
+// after fillers that do and do not extend its runs, and the shapes whose
+// parts may lie far apart (IPv6's colons over a long hex run, a card's
+// digits in a long run of digits and separators) still say "maybe"
+// wherever the prefilter opens a window; and the findings are the
+// straightforward path's.
+TEST_F(Equivalence, QuickTestPiecesOfLongValues) {
+  const std::vector<std::string> values = {
+      "4111 1111 1111 1111",
+      "5555555555554444",
+      "123-45-6789",
+      "(555) 123-4567",
+      "+1-202-555-0143",
+      "+44 20 7946 0958",
+      "10.0.0.1",
+      "192.168.100.200",
+      "DE89 3704 0044 0532 0130 00",
+      "GB82WEST12345698765432",
+      "fe80::1:2",
+      "1:2:3:4:5:6:7:8",
+      "ana@example.com",
+      "AKIAIOSFODNN7EXAMPLE",
+      "postgres://u:pw@h",
+      "-----BEGIN PRIVATE KEY-----",
+      "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ9.c2ln",
+      "xoxb-1234567890-abcdefghij",
+      "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+      "sk_live_abcdefghijklmnop1234",
+      "aws_secret_access_key = "
+      "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"};
+  const std::vector<std::string> fillers = {"a",   " ", "1", "-",  ".", "A",
+                                            "x1 ", "e", ":", "1 ", "f"};
+  const internal::PrefilterPlan all = internal::MakePrefilterPlan(~0u);
+  int misses = 0;
+  for (int level = 0; level <= 2; ++level) {
+    const int before = internal::SetKernelLevelForTesting(level);
+    for (const auto& v : values) {
+      for (const auto& f : fillers) {
+        for (std::size_t k = 0; k + v.size() <= 256 && misses < 5; ++k) {
+          std::string s;
+          while (s.size() < k) s += f;
+          s.resize(k);
+          s += v;
+          while (s.size() < 256 - (k % 7)) s += f;
+          internal::KindWindows w;
+          internal::Prefilter(s, 0, all, &w);
+          if (!w.empty() && !internal::MayHaveWindows(s)) {
+            ++misses;
+            ADD_FAILURE() << "level " << level << " offset " << k
+                          << ": window but the quick test says no: " << s;
+          }
+          if (level == 2 && k % 3 == 0) {
+            auto a = fast_->Scan(ColumnPlan(), s);
+            auto b = slow_->Scan(ColumnPlan(), s);
+            if (!SameFindings(a, b)) {
+              ++misses;
+              ADD_FAILURE() << "offset " << k << " text: " << s
+                            << "\n  fast: " << Show(*fast_, s, a)
+                            << "\n  slow: " << Show(*slow_, s, b);
+            }
+          }
+        }
+      }
+    }
+    // Parts far apart: ten colons spread over a 200-byte hex run, and a
+    // run of 13 digits joined by single separators across an edge.
+    std::string colons(200, 'a');
+    for (std::size_t i = 10; i < 200; i += 19) colons[i] = ':';
+    std::string card(60, 'z');
+    card += "1-2-3-4-5-6-7-8-9-0-1-2-3";
+    card += std::string(120, 'z');
+    for (const std::string& s : {colons, card}) {
+      internal::KindWindows w;
+      internal::Prefilter(s, 0, all, &w);
+      EXPECT_TRUE(w.empty() || internal::MayHaveWindows(s)) << s;
+    }
+    internal::SetKernelLevelForTesting(before);
+  }
+}
+
 // The stream path searches from an offset with the bytes before it as
 // context; the fast and straightforward paths must agree there too.
 TEST_F(Equivalence, FromEveryOffset) {

@@ -171,9 +171,14 @@ struct Masker::Rep {
   // If `barriers` is not null it receives the whole extent of every match
   // that moved a search forward past its start (accepted, or rejected with
   // kSkip): a stream may only cut the text where no barrier crosses.
+  //
+  // `quick_said_maybe`: the caller already ran the quick test
+  // (MayHaveWindows) on text[begin, n) and it said "maybe"; Find does not
+  // run it again.
   void Find(std::string_view text, std::size_t begin, std::uint64_t detectors,
             bool prefilter, internal::Spans* groups,
-            internal::Windows* barriers = nullptr) const;
+            internal::Windows* barriers = nullptr,
+            bool quick_said_maybe = false) const;
 
   // Appends text[from, to) with `groups` (all inside [from, to)) masked.
   // False on a method failure (the caller fails closed).
@@ -210,7 +215,10 @@ void Prefilter(std::string_view text, std::size_t begin,
 // means that Prefilter(text, 0, plan, ...) gives no window, for every plan.
 // (It asks, on the whole value at once, the necessary conditions that the
 // prefilter's gates ask around each anchor.) Longer values: always true.
-inline constexpr std::size_t kQuickMaxBytes = 128;
+// Values of up to 128 bytes are tested whole; longer ones in 128-byte
+// pieces 64 bytes apart, so every stretch of up to 64 bytes (each gate's
+// condition spans fewer) lies whole in one piece.
+inline constexpr std::size_t kQuickMaxBytes = 256;
 bool MayHaveWindows(std::string_view text);
 
 // The masker's compiled form, for lib/masking and its tests.
