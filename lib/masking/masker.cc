@@ -135,11 +135,20 @@ void Masker::Rep::Find(std::string_view text, std::size_t begin,
       internal::Prefilter(text, begin, internal::MakePrefilterPlan(kinds), &kw);
     }
     if (kw.empty()) return;
+    // Most values open windows of one or two kinds: visit only the
+    // matchers of those.
+    std::uint32_t open = 0;
+    for (const internal::KindWindow& k : kw) {
+      open |= 1u << static_cast<int>(k.kind);
+    }
     const RE2* const* res = Regexps();
     Windows w;
     for (std::size_t i = 0; i < matchers.size(); ++i) {
       const Matcher& m = matchers[i];
-      if (!(mask >> m.detector & 1)) continue;
+      if (!(open >> static_cast<int>(m.kind) & 1) ||
+          !(mask >> m.detector & 1)) {
+        continue;
+      }
       w.clear();
       for (const internal::KindWindow& k : kw) {
         if (k.kind == m.kind) w.push_back({k.begin, k.end});
