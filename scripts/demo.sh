@@ -39,6 +39,11 @@ pgbin=${HOOP_PG_BIN_DIR:-/usr/lib/postgresql/15/bin}
 issuer=https://idp.demo.hoop.local
 audience=hoop-gateway
 
+# Nothing from the caller's environment changes what psql connects to or
+# prints (PGHOST, PGSSLMODE, PGOPTIONS, a German locale, ...).
+while read -r v; do unset "$v"; done < <(compgen -e | grep '^PG' || true)
+export LC_ALL=C.UTF-8
+
 die() { echo "demo: $*" >&2; exit 1; }
 for f in "$hoopctl" "$gateway" "$pgbin/initdb" "$pgbin/postgres" "$pgbin/psql"; do
   [[ -x $f ]] || die "$f is missing (make demo builds and installs everything)"
@@ -53,10 +58,11 @@ pg_pid='' gw_pid='' psql_pid=''
 # Waits up to $2 tenths of a second for PID $1 to be gone (a zombie counts
 # as gone: its parent reaps it).
 gone() {
-  local i
+  local i stat
   for ((i = 0; i < $2; i++)); do
-    [[ -e /proc/$1 ]] || return 0
-    [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == Z ]] && return 0
+    { stat=$(< "/proc/$1/stat"); } 2> /dev/null || return 0
+    stat=${stat##*) }             # after "pid (comm) ": the state letter
+    [[ ${stat%% *} == Z ]] && return 0
     sleep 0.1
   done
   return 1

@@ -116,6 +116,8 @@ def full_run(state_file):
     print(f"demo_test: the demo took {elapsed:.1f} s")
     check(p.returncode == 0, f"the demo exited {p.returncode}", out[-3000:])
     check(elapsed < 60, f"the demo took {elapsed:.1f} s (must be < 60 s)")
+    check(re.search(r"demo\.sh: line \d+", out) is None,
+          "the shell reported an error", out)
     state = read_state(state_file)
 
     with open(os.path.join(REPO, "examples", "demo", "shop.sql")) as f:
