@@ -151,6 +151,8 @@ def full_run(state_file):
           in drop, "DROP TABLE not refused with 42501 and the policy message",
           drop)
     check('rule "no-ddl-for-agents"' in drop, "the refusal names no rule", drop)
+    check(re.search(r"no-ddl-for-agents\"\n count \n-+\n +5\n\(1 row\)", drop)
+          is not None, "the session did not go on after the refusal", drop)
     check(state.get("customers_after_drop") == "5",
           f"customers after the DROP: {state.get('customers_after_drop')}")
 
