@@ -645,9 +645,17 @@ resources:
         log(f"  r{rec['round']} {w:<16} {rec['target']:<16} {msg}  "
             f"(machine busy {rec['machine_busy'] * 100:.0f}%)")
 
+    def warm_up(self):
+        """A few seconds of select-only, direct, so round 1 does not pay for
+        cold caches."""
+        run([self.pg_bin("pgbench"), "-n", "-S", "-c", str(self.k.clients),
+             "-j", str(self.k.threads), "-T", "3"],
+            env_extra=self.bench_env("direct"))
+
     def run_all(self):
         k = self.k
         self.targets = [t for t in k.targets if t in self.ports]
+        self.warm_up()
         for rnd in range(1, k.rounds + 1):
             # Targets alternate within a round; the order rotates by round so
             # no target is always first after another's run.
@@ -714,9 +722,10 @@ resources:
                         f"{fmt(med(rs, 'machine_cpu_us_per_txn'), '14.1f'):>14} "
                         f"{bad:>4}")
                 lines.append("")
-            lines.append(
-                "conn: TPS = connections/s (pgbench -C, one connection per "
-                "transaction), lat = average connection time (ms).")
+            if "conn" in pg:
+                lines.append(
+                    "conn: TPS = connections/s (pgbench -C, one connection "
+                    "per transaction), lat = average connection time (ms).")
             lines.append(
                 "proxy us/txn: the proxy process's utime+stime (/proc/PID/stat) "
                 "over the run / transactions. all-CPU us/txn: every core's "
