@@ -141,7 +141,9 @@ ResourceConfig ParseResource(const YAML::Node& node, const std::string& field,
   const std::string uf = field + ".upstream";
   const YAML::Node up = node["upstream"];
   if (!up) Fail(node, uf, "required");
-  CheckMap(up, uf, {"host", "port", "database", "user", "password"});
+  CheckMap(
+      up, uf,
+      {"host", "port", "database", "user", "password", "credential", "tls"});
   if (up["host"]) r.host = String(up["host"], uf + ".host");
   if (up["port"])
     r.port =
@@ -149,6 +151,33 @@ ResourceConfig ParseResource(const YAML::Node& node, const std::string& field,
   r.database = NonEmpty(up, "database", uf + ".database");
   r.user = NonEmpty(up, "user", uf + ".user");
   if (up["password"]) r.password = String(up["password"], uf + ".password");
+  if (up["credential"])
+    r.credential = NonEmpty(up, "credential", uf + ".credential");
+  else
+    r.credential =
+        r.user + "@" + r.host + ":" + std::to_string(r.port) + "/" + r.database;
+  if (const YAML::Node t = up["tls"]) {
+    const std::string tf = uf + ".tls";
+    CheckMap(t, tf, {"mode", "ca_file", "server_name"});
+    if (!t["mode"]) Fail(t, tf + ".mode", "required");
+    const std::string mode = String(t["mode"], tf + ".mode");
+    if (mode == "disable") {
+      r.tls_mode = ResourceConfig::UpstreamTls::kDisable;
+    } else if (mode == "require") {
+      r.tls_mode = ResourceConfig::UpstreamTls::kRequire;
+    } else if (mode == "verify-ca") {
+      r.tls_mode = ResourceConfig::UpstreamTls::kVerifyCa;
+    } else if (mode == "verify-full") {
+      r.tls_mode = ResourceConfig::UpstreamTls::kVerifyFull;
+    } else {
+      Fail(t["mode"], tf + ".mode",
+           "expected disable, require, verify-ca or verify-full");
+    }
+    if (t["ca_file"])
+      r.tls_ca_file = Join(base, NonEmpty(t, "ca_file", tf + ".ca_file"));
+    if (t["server_name"])
+      r.tls_server_name = NonEmpty(t, "server_name", tf + ".server_name");
+  }
   r.policy_file =
       Join(base, NonEmpty(node, "policy_file", field + ".policy_file"));
   if (const YAML::Node m = node["masking"]) {

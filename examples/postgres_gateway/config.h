@@ -23,7 +23,11 @@
 //   resources:
 //     - name: shop                       # what clients give as dbname
 //       upstream: {host: 127.0.0.1, port: 5432, database: shop,
-//                  user: app, password: secret}
+//                  user: app, password: secret,
+//                  credential: shop-app,     # optional: its name in records
+//                  tls: {mode: verify-full,  # disable (default), require,
+//                        ca_file: ca.crt,    # verify-ca, verify-full
+//                        server_name: db.internal}}   # default: host
 //       policy_file: policy.yaml
 //       masking: default                 # or {profile_file: pii.yaml},
 //                                        # or none
@@ -70,6 +74,15 @@ struct ResourceConfig {
   std::string database;
   std::string user;
   std::string password;
+  // The credential's name for records and access reviews (never the
+  // password); default "<user>@<host>:<port>/<database>".
+  std::string credential;
+  // upstream.tls: see upstream.h for what each mode checks.
+  enum class UpstreamTls { kDisable, kRequire, kVerifyCa, kVerifyFull };
+  UpstreamTls tls_mode = UpstreamTls::kDisable;
+  std::string tls_ca_file;      // PEM roots for verify-ca / verify-full
+  std::string tls_server_name;  // verify-full: the name the certificate
+                                // must carry; default: host
   std::string policy_file;
   enum class Masking { kDefault, kProfile, kNone } masking = Masking::kDefault;
   std::string masking_profile_file;

@@ -27,6 +27,7 @@
 #include "hoop/session/recorder.h"
 #include "hoop/session/sink.h"
 #include "hoop/wire/postgres.h"
+#include "upstream.h"
 #include "upstream_auth.h"
 
 namespace hoop::gateway {
@@ -109,6 +110,7 @@ struct Resource {
   std::shared_ptr<const policy::Policy> policy;
   std::shared_ptr<const masking::Masker> masker;  // null: no masking
   std::unique_ptr<policy::TokenVerifier> verifier;
+  std::unique_ptr<asio::ssl::context> upstream_tls;  // null: plain TCP
 };
 
 }  // namespace
@@ -161,7 +163,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(Gateway::Impl& gw, tcp::socket client, std::uint64_t id)
       : gw_(gw),
         client_(std::move(client)),
-        server_(gw.io_),
+        server_(std::make_shared<UpstreamStream>(gw.io_)),
         timer_(gw.io_),
         id_(id) {
     asio::error_code ec;
@@ -206,7 +208,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (side == 0) {
       ClientRead(asio::buffer(buf_[0]), std::move(on_read));
     } else {
-      server_.async_read_some(asio::buffer(buf_[1]), std::move(on_read));
+      server_->AsyncReadSome(asio::buffer(buf_[1]), std::move(on_read));
     }
   }
 
@@ -243,16 +245,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   template <typename Then>
   void WriteServer(std::string bytes, Then then) {
     auto data = std::make_shared<std::string>(std::move(bytes));
-    asio::async_write(server_, asio::buffer(*data),
-                      [self = shared_from_this(), data, then](
-                          const asio::error_code& ec, std::size_t) {
-                        if (self->closed_) return;
-                        if (ec)
-                          return self->FailClient(
-                              "08006",
-                              "upstream write failed: " + ec.message());
-                        then();
-                      });
+    server_->AsyncWrite(
+        asio::buffer(*data), [self = shared_from_this(), data, then](
+                                 const asio::error_code& ec, std::size_t) {
+          if (self->closed_) return;
+          if (ec)
+            return self->FailClient("08006",
+                                    "upstream write failed: " + ec.message());
+          then();
+        });
   }
 
   // A FATAL ErrorResponse to the client, then close. Before the session
@@ -412,32 +413,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void ConnectUpstream() {
-    auto resolver = std::make_shared<tcp::resolver>(gw_.io_);
-    resolver->async_resolve(
-        resource_->config.host, std::to_string(resource_->config.port),
-        [self = shared_from_this(), resolver](
-            const asio::error_code& ec, tcp::resolver::results_type results) {
+    hoop::gateway::ConnectUpstream(
+        server_, resource_->config, resource_->upstream_tls.get(),
+        [self = shared_from_this()](const std::string& error) {
           if (self->closed_) return;
-          if (ec) return self->UpstreamDown(ec.message());
-          asio::async_connect(
-              self->server_, results,
-              [self](const asio::error_code& ec2, const tcp::endpoint&) {
-                if (self->closed_) return;
-                if (ec2) return self->UpstreamDown(ec2.message());
-                self->OnUpstreamConnected();
-              });
+          if (!error.empty()) return self->UpstreamDown(error);
+          self->OnUpstreamConnected();
         });
   }
 
   void UpstreamDown(const std::string& why) {
     gw_.counters_->upstream_failures++;
     FailClient("08006", "resource " + resource_->config.name +
-                            " is unreachable: " + why);
+                            ": cannot connect to its server: " + why);
   }
 
   void OnUpstreamConnected() {
     asio::error_code ec;
-    server_.set_option(tcp::no_delay(true), ec);
     client_.set_option(tcp::no_delay(true), ec);
     pg::StartupMessage m;
     m.protocol_version = pg::kProtocol30;
@@ -627,6 +619,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     o.common.review_timeout = absl::Seconds(gc.review_timeout_seconds);
     o.common.client_address = client_address_;
     o.common.gateway_id = gc.gateway_id;
+    // What the client asked for (the session starts after the startup the
+    // gateway did) and which credential the gateway logged in with.
+    const ResourceConfig& rc = resource_->config;
+    o.common.credential = {rc.credential, "database-role", rc.user};
+    o.common.resource_address = rc.host + ":" + std::to_string(rc.port);
+    for (const auto& [name, value] : startup_)
+      o.common.start_attributes.emplace_back(name, value);
+    o.common.start_attributes.emplace_back("upstream_database", rc.database);
+    o.common.start_attributes.emplace_back("upstream_tls",
+                                           server_->tls() ? "on" : "off");
     o.masker = resource_->masker;
     o.start = pg::DecoderOptions::Start::kNormal;
 
@@ -663,6 +665,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Resolution resolution = Resolution::kDeny;
     int end_reason = 0;
     std::function<void(absl::Status)> done;
+    std::string farewell;  // kFinish: last bytes for the client
 
     static Op Feed(Direction d, std::string_view b) {
       Op o;
@@ -820,6 +823,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       bufs.clear();
       for (const session::Slice& s : slices)
         if (s.size != 0) bufs.emplace_back(s.data, s.size);
+      if (side == 1 && !op.farewell.empty()) {
+        farewell_ = op.farewell;  // lives until the write completes
+        bufs.emplace_back(farewell_.data(), farewell_.size());
+      }
       if (bufs.empty() || write_failed_[side]) continue;
       ++outstanding_;
       auto done = [self = shared_from_this(), side](const asio::error_code& ec,
@@ -828,7 +835,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         self->OnWritten();
       };
       if (side == 0) {
-        asio::async_write(server_, bufs, std::move(done));
+        server_->AsyncWrite(bufs, std::move(done));
       } else {
         ClientWrite(bufs, std::move(done));
       }
@@ -879,9 +886,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (self->closed_) return;
       if (ec) {
         self->eof_[side] = true;
-        self->Enqueue(
+        Op fin =
             Op::Finish(side == 0 ? kClientClosed : kServerClosed,
-                       (side == 0 ? "client: " : "server: ") + ec.message()));
+                       (side == 0 ? "client: " : "server: ") + ec.message());
+        // The upstream went away (a backend terminated while blocked
+        // sending dies without a word): tell the client why rather than
+        // just closing. The session forwards whole messages only, so the
+        // client's stream is at a message boundary.
+        if (side == 1)
+          fin.farewell =
+              Fatal("08006", "resource " + self->resource_->config.name +
+                                 ": the server closed the connection (" +
+                                 ec.message() + ")");
+        self->Enqueue(std::move(fin));
         return;
       }
       self->Enqueue(
@@ -890,7 +907,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (side == 0) {
       ClientRead(asio::buffer(buf_[0]), std::move(on_read));
     } else {
-      server_.async_read_some(asio::buffer(buf_[1]), std::move(on_read));
+      server_->AsyncReadSome(asio::buffer(buf_[1]), std::move(on_read));
     }
   }
 
@@ -929,9 +946,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::error_code ec;
     timer_.cancel();
     client_.shutdown(tcp::socket::shutdown_both, ec);
-    server_.shutdown(tcp::socket::shutdown_both, ec);
     client_.close(ec);
-    server_.close(ec);
+    server_->Close();
     for (Op& op : pending_)
       if (op.done) op.done(absl::NotFoundError("the session has ended"));
     pending_.clear();
@@ -957,7 +973,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   Gateway::Impl& gw_;
-  tcp::socket client_, server_;
+  tcp::socket client_;
+  std::shared_ptr<UpstreamStream> server_;
   // TLS over client_ after SSLRequest (declared after it: destroyed first).
   std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
   asio::steady_timer timer_;
@@ -999,6 +1016,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   session::SessionStats last_;
   std::map<std::uint64_t, std::pair<std::string, std::string>> commands_;
   std::vector<HeldCommand> held_;
+  std::string farewell_;
 };
 
 absl::Status Gateway::Impl::Load() {
@@ -1073,6 +1091,10 @@ absl::Status Gateway::Impl::Load() {
     vo.non_human_client_ids = rc.oidc.non_human_client_ids;
     r->verifier = std::make_unique<policy::TokenVerifier>(*std::move(jwks),
                                                           std::move(vo));
+    absl::StatusOr<std::unique_ptr<asio::ssl::context>> tls =
+        MakeUpstreamTlsContext(rc);
+    if (!tls.ok()) return tls.status();
+    r->upstream_tls = *std::move(tls);
     resources_.push_back(std::move(r));
   }
   return absl::OkStatus();
@@ -1137,32 +1159,26 @@ void Gateway::Impl::Cancel(std::int32_t pid, std::string_view secret) {
   if (c == connections_.end() || c->second->secret() != secret ||
       c->second->upstream_pid() == 0 || c->second->resource() == nullptr)
     return;
-  // A new connection to the upstream carries the upstream's own key.
+  // A new connection to the upstream (in TLS when the resource's mode asks
+  // for it) carries the upstream's own key.
   pg::CancelRequest req;
   req.process_id = c->second->upstream_pid();
   req.secret_key = c->second->upstream_secret();
   auto bytes = std::make_shared<std::string>(pg::Encode(req));
-  auto sock = std::make_shared<tcp::socket>(io_);
-  auto resolver = std::make_shared<tcp::resolver>(io_);
-  const ResourceConfig& rc = *c->second->resource();
-  Log("cancel request for session on " + rc.name);
-  resolver->async_resolve(
-      rc.host, std::to_string(rc.port),
-      [sock, bytes, resolver](const asio::error_code& ec,
-                              tcp::resolver::results_type results) {
-        if (ec) return;
-        asio::async_connect(
-            *sock, results,
-            [sock, bytes](const asio::error_code& ec2, const tcp::endpoint&) {
-              if (ec2) return;
-              asio::async_write(
-                  *sock, asio::buffer(*bytes),
-                  [sock, bytes](const asio::error_code&, std::size_t) {
-                    asio::error_code ignored;
-                    sock->close(ignored);
+  auto up = std::make_shared<UpstreamStream>(io_);
+  const Resource* r = FindResource(c->second->resource()->name);
+  if (r == nullptr) return;
+  Log("cancel request for session on " + r->config.name);
+  ConnectUpstream(up, r->config, r->upstream_tls.get(),
+                  [up, bytes](const std::string& error) {
+                    if (!error.empty()) {
+                      Log("cancel: " + error);
+                      return;
+                    }
+                    up->AsyncWrite(asio::buffer(*bytes),
+                                   [up, bytes](const asio::error_code&,
+                                               std::size_t) { up->Close(); });
                   });
-            });
-      });
 }
 
 // --- Gateway ----------------------------------------------------------------

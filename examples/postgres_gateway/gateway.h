@@ -19,7 +19,8 @@
 //      the password is an OIDC ID token, verified against the resource's
 //      JWKS. Refused: FATAL 28P01 (28000 when cleartext is not allowed), and
 //      the upstream is never contacted.
-//   3. upstream: TCP connect, StartupMessage with the resource's user and
+//   3. upstream: TCP connect, TLS as the resource's upstream.tls.mode says
+//      (upstream.h), StartupMessage with the resource's user and
 //      database (plus the client's application_name, client_encoding,
 //      DateStyle, TimeZone, IntervalStyle, extra_float_digits), then
 //      SCRAM-SHA-256, MD5 or cleartext with the configured password.

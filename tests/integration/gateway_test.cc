@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -25,12 +26,16 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -74,11 +79,23 @@ rules:
     verdict: deny
     message: schema changes go through a migration, not an agent
   - id: writes-need-approval
-    description: Writes to shop wait for a DBA
+    description: Writes to the ledger wait for a DBA
     resources: {names: [shop]}
-    sql: {effects: [write]}
+    sql: {effects: [write], tables: [ledger]}
     verdict: review
     review: {approver_groups: [dba]}
+  - id: agents-load-imports
+    description: Agents may load rows into the imports table
+    subjects: [{kinds: [non_human]}]
+    resources: {names: [shop]}
+    sql: {effects: [write], tables: [imports]}
+    verdict: allow
+  - id: customers-by-the-app-only
+    description: Nobody writes customers through the gateway
+    resources: {names: [shop]}
+    sql: {effects: [write], any_tables: [customers]}
+    verdict: deny
+    message: customers are written by the application only
   - id: session-setup
     description: Session settings and transaction control
     resources: {names: [shop]}
@@ -270,6 +287,110 @@ Ran RunChild(const std::vector<std::string>& argv,
   return Wait(Spawn(argv, env, base), base, timeout);
 }
 
+// A test PKI in `dir`: a CA (ca.crt), the database server's certificate
+// (db.crt: DNS db.hoop.test and IP 127.0.0.1) and the gateway's (gw.crt: IP
+// 127.0.0.1), both signed by that CA, and a second CA (other-ca.crt) that
+// signed nothing here. Returns "" when made, else why not.
+std::string MakePki(const std::string& dir) {
+  auto openssl = [](std::vector<std::string> a) {
+    a.insert(a.begin(), "/usr/bin/openssl");
+    const Ran r = RunChild(a);
+    return r.exit_code == 0 ? std::string() : "openssl " + a[1] + ": " + r.err;
+  };
+  const std::vector<std::string> ec = {"-newkey", "ec", "-pkeyopt",
+                                       "ec_paramgen_curve:P-256", "-nodes"};
+  for (const std::string ca : {"ca", "other-ca"}) {
+    std::vector<std::string> a = {"req", "-x509"};
+    a.insert(a.end(), ec.begin(), ec.end());
+    a.insert(a.end(),
+             {"-subj", "/CN=hoop itest " + ca, "-days", "1", "-keyout",
+              dir + "/" + ca + ".key", "-out", dir + "/" + ca + ".crt"});
+    if (std::string e = openssl(a); !e.empty()) return e;
+  }
+  struct Leaf {
+    std::string name, cn, san, serial;
+  };
+  for (const Leaf& l :
+       {Leaf{"db", "db.hoop.test", "DNS:db.hoop.test,IP:127.0.0.1", "2"},
+        Leaf{"gw", "127.0.0.1", "IP:127.0.0.1", "3"}}) {
+    const std::string base = dir + "/" + l.name;
+    WriteFile(base + ".ext", "subjectAltName=" + l.san + "\n");
+    std::vector<std::string> a = {"req", "-new"};
+    a.insert(a.end(), ec.begin(), ec.end());
+    a.insert(a.end(), {"-subj", "/CN=" + l.cn, "-keyout", base + ".key", "-out",
+                       base + ".csr"});
+    if (std::string e = openssl(a); !e.empty()) return e;
+    if (std::string e = openssl(
+            {"x509", "-req", "-in", base + ".csr", "-CA", dir + "/ca.crt",
+             "-CAkey", dir + "/ca.key", "-set_serial", l.serial, "-days", "1",
+             "-extfile", base + ".ext", "-out", base + ".crt"});
+        !e.empty())
+      return e;
+  }
+  // The server runs as `postgres` when the test runs as root; its key must
+  // be its own and private.
+  if (::geteuid() == 0) {
+    const passwd* pw = ::getpwnam("postgres");
+    if (pw == nullptr) return "no postgres user";
+    for (const std::string f : {"", "/db.key", "/db.crt"})
+      if (::chown((dir + f).c_str(), pw->pw_uid, pw->pw_gid) != 0)
+        return "chown " + dir + f + " failed";
+  }
+  return "";
+}
+
+// A server that answers SSLRequest with 'N', then only listens: whatever
+// the gateway sends after that 'N' is kept in `after` (nothing should be).
+class RefusesTls {
+ public:
+  RefusesTls() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    ::listen(fd_, 4);
+    socklen_t len = sizeof(a);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~RefusesTls() {
+    ::shutdown(fd_, SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
+    ::close(fd_);
+  }
+  int port() const { return port_; }
+  // After Join: the first 8 bytes received and what came after the 'N'.
+  void Join() { thread_.join(); }
+  const std::string& request() const { return request_; }
+  const std::string& after() const { return after_; }
+
+ private:
+  void Serve() {
+    const int c = ::accept(fd_, nullptr, nullptr);
+    if (c < 0) return;
+    timeval tv{5, 0};
+    ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char buf[4096];
+    while (request_.size() < 8) {
+      const ssize_t n = ::recv(c, buf, 8 - request_.size(), 0);
+      if (n <= 0) break;
+      request_.append(buf, static_cast<std::size_t>(n));
+    }
+    ::send(c, "N", 1, MSG_NOSIGNAL);
+    while (true) {  // until the gateway hangs up (or 5 s of silence)
+      const ssize_t n = ::recv(c, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      after_.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(c);
+  }
+  int fd_ = -1, port_ = 0;
+  std::string request_, after_;
+  std::thread thread_;
+};
+
 // --- the fixture ------------------------------------------------------------
 
 class GatewayTest : public ::testing::Test {
@@ -281,6 +402,20 @@ class GatewayTest : public ::testing::Test {
     if (const char* bin_dir = std::getenv("HOOP_PG_BIN_DIR"))
       options.bin_dir = bin_dir;
     options.settings = {"log_connections = on", "max_connections = 250"};
+    // TLS on the server, with a certificate of the test's own CA, when the
+    // openssl CLI can make one (the upstream TLS test skips otherwise).
+    {
+      char tmpl[] = "/tmp/hoop-gateway-pki-XXXXXX";
+      const char* d = ::mkdtemp(tmpl);
+      *pki_dir_ = d == nullptr ? "" : d;
+      *tls_error_ = d == nullptr ? "mkdtemp failed" : MakePki(*pki_dir_);
+      if (tls_error_->empty()) {
+        options.settings.push_back("ssl = on");
+        options.settings.push_back("ssl_cert_file = '" + *pki_dir_ +
+                                   "/db.crt'");
+        options.settings.push_back("ssl_key_file = '" + *pki_dir_ + "/db.key'");
+      }
+    }
     if (absl::Status s = PgServer::CheckAvailable(options); !s.ok()) {
       *skip_reason_ = std::string(s.message());
       return;
@@ -307,7 +442,8 @@ class GatewayTest : public ::testing::Test {
               "bob.planted@example.org');\n"
               "CREATE TABLE ledger (id int PRIMARY KEY, amount int);\n"
               "INSERT INTO ledger SELECT g, g * 10 FROM generate_series(1, 10) "
-              "g;\n"),
+              "g;\n"
+              "CREATE TABLE imports (id int, email text);\n"),
           kDatabase);
     }
     if (!setup.ok()) {
@@ -421,6 +557,7 @@ class GatewayTest : public ::testing::Test {
     }
     std::error_code ec;
     std::filesystem::remove_all(TempDir(), ec);
+    if (!pki_dir_->empty()) std::filesystem::remove_all(*pki_dir_, ec);
   }
 
   // SIGTERM, as an operator would; the gateway must exit 0 on its own.
@@ -618,8 +755,77 @@ class GatewayTest : public ::testing::Test {
     return {code, message};
   }
 
+  // The complete session in records directory `dir` (verified with the
+  // suite's key) that has a command containing `text`; waits up to 15 s for
+  // it to end and be signed.
+  static std::optional<session::SessionReport> CompleteSessionWith(
+      const std::string& dir, const std::string& text) {
+    absl::StatusOr<session::VerifyingKey> key =
+        session::VerifyingKey::FromPem(*records_pub_);
+    EXPECT_TRUE(key.ok()) << key.status();
+    if (!key.ok()) return std::nullopt;
+    session::VerifyOptions vo;
+    vo.key = &*key;
+    const absl::Time until = absl::Now() + absl::Seconds(15);
+    while (absl::Now() < until) {
+      absl::StatusOr<std::vector<session::SessionReport>> read =
+          session::ReadSessions({dir}, vo);
+      EXPECT_TRUE(read.ok()) << read.status();
+      if (!read.ok()) return std::nullopt;
+      for (session::SessionReport& s : *read) {
+        if (!s.complete) continue;
+        for (const session::StoredRecord& rec : s.records)
+          if (rec.record.has_command() &&
+              absl::StrContains(rec.record.command().text(), text))
+            return std::move(s);
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return std::nullopt;
+  }
+
+  // The first Command record containing `text`, and its Result (null when
+  // none was recorded).
+  static const session::v1::Command* CommandIn(
+      const session::SessionReport& s, const std::string& text,
+      const session::v1::Result** result = nullptr) {
+    const session::v1::Command* found = nullptr;
+    if (result != nullptr) *result = nullptr;
+    for (const session::StoredRecord& rec : s.records) {
+      if (found == nullptr && rec.record.has_command() &&
+          absl::StrContains(rec.record.command().text(), text))
+        found = &rec.record.command();
+      if (found != nullptr && result != nullptr && rec.record.has_result() &&
+          rec.record.result().command_id() == found->command_id())
+        *result = &rec.record.result();
+    }
+    return found;
+  }
+
+  // Every command recorded in `dir`, a line each (for failure messages).
+  static std::string AllCommands(const std::string& dir) {
+    std::string all;
+    absl::StatusOr<std::vector<session::SessionReport>> read =
+        session::ReadSessions({dir}, {});
+    if (!read.ok()) return read.status().ToString();
+    for (const session::SessionReport& s : *read)
+      for (const session::StoredRecord& rec : s.records)
+        if (rec.record.has_command())
+          absl::StrAppend(&all, s.session_id, s.complete ? " " : " (open) ",
+                          rec.record.command().text(), "\n");
+    return all;
+  }
+
+  static const session::v1::SessionEnd* EndOf(const session::SessionReport& s) {
+    for (const session::StoredRecord& rec : s.records)
+      if (rec.record.has_end()) return &rec.record.end();
+    return nullptr;
+  }
+
   static PgServer* server_;
   static std::string* skip_reason_;
+  static std::string* pki_dir_;
+  static std::string* tls_error_;
   static std::string* start_error_;
   static std::string* records_pub_;
   static std::string* gateway_base_;
@@ -631,6 +837,8 @@ class GatewayTest : public ::testing::Test {
 
 PgServer* GatewayTest::server_ = nullptr;
 std::string* GatewayTest::skip_reason_ = new std::string;
+std::string* GatewayTest::pki_dir_ = new std::string;
+std::string* GatewayTest::tls_error_ = new std::string;
 std::string* GatewayTest::start_error_ = new std::string;
 std::string* GatewayTest::records_pub_ = new std::string;
 std::string* GatewayTest::gateway_base_ = nullptr;
@@ -747,6 +955,18 @@ TEST_F(GatewayTest, SessionsAreRecordedOnePerFile) {
       EXPECT_EQ(x.start().identity().kind(),
                 session::v1::IDENTITY_KIND_NON_HUMAN);
       EXPECT_EQ(x.start().resource().name(), "shop");
+      // What the client asked for, and the credential the gateway used
+      // (by name: never its password).
+      EXPECT_EQ(x.start().attributes().at("user"), "etl-agent");
+      EXPECT_EQ(x.start().attributes().at("database"), kDatabase);
+      EXPECT_EQ(x.start().attributes().at("application_name"), "gateway-itest");
+      EXPECT_EQ(x.start().attributes().at("upstream_tls"), "off");
+      EXPECT_EQ(x.start().credential().principal(), kUpstreamUser);
+      EXPECT_EQ(x.start().credential().id(),
+                absl::StrCat(kUpstreamUser, "@127.0.0.1:", server_->port(), "/",
+                             kDatabase));
+      EXPECT_EQ(x.start().resource().address(),
+                absl::StrCat("127.0.0.1:", server_->port()));
     }
     if (x.has_command() &&
         absl::StrContains(x.command().text(), "SELECT email"))
@@ -761,6 +981,8 @@ TEST_F(GatewayTest, SessionsAreRecordedOnePerFile) {
   EXPECT_TRUE(select_allowed);
   EXPECT_TRUE(drop_denied);
   EXPECT_TRUE(end);
+  for (const std::string& file : found->files)
+    EXPECT_FALSE(absl::StrContains(ReadFile(file), kUpstreamPassword)) << file;
   // Every session so far is intact (the refused logins made none).
   for (const session::SessionReport& s : sessions) {
     if (s.complete) {
@@ -1311,6 +1533,300 @@ TEST_F(GatewayTest, TwoHundredConcurrentConnections) {
     absl::SleepFor(absl::Milliseconds(50));
   } while (absl::Now() < until);
   EXPECT_EQ(Metric(metrics, "hoop_gateway_connections_active"), 0) << metrics;
+}
+
+// --- TLS on the upstream leg
+// ---------------------------------------------------------
+
+// TLS on both legs: psql verify-full to the gateway, the gateway
+// verify-full to the server (pg_stat_ssl shows the gateway's backend on
+// TLS); a wrong server_name, a wrong CA and a server that answers 'N' are
+// refused with 08006, and after an 'N' nothing is sent in clear.
+TEST_F(GatewayTest, TlsOnBothLegsVerifyFull) {
+  if (!tls_error_->empty()) GTEST_SKIP() << "no test PKI: " << *tls_error_;
+  RefusesTls plain_only;
+  const std::string dir = TempDir(), pki = *pki_dir_;
+  const int port = FreePort(), admin = FreePort();
+  auto resource = [&](const std::string& name, int upstream_port,
+                      const std::string& tls) {
+    return absl::StrCat(
+        "  - name: ", name,
+        "\n    upstream: {host: 127.0.0.1, port: ", upstream_port,
+        ", database: ", kDatabase, ", user: ", kUpstreamUser,
+        ", password: ", kUpstreamPassword, ", credential: shop-app, tls: ", tls,
+        "}\n    policy_file: policy.yaml\n    masking: default\n"
+        "    oidc: {jwks_file: jwks.json, issuer: ",
+        kIssuer, ", audience: ", kAudience,
+        ", kind_claim: kind, non_human_values: [agent]}\n");
+  };
+  WriteFile(dir + "/gateway-uptls.yaml",
+            absl::StrCat(
+                "listen: {address: 127.0.0.1, port: ", port, "}\n",
+                "tls: {cert_file: ", pki, "/gw.crt, key_file: ", pki,
+                "/gw.key, require: true}\n",
+                "admin: {address: 127.0.0.1, port: ", admin, "}\n",
+                "records_dir: records-uptls\nsigning_key_file: records.key\n"
+                "gateway_id: gw-uptls\nresources:\n",
+                resource("shop", server_->port(),
+                         "{mode: verify-full, ca_file: " + pki +
+                             "/ca.crt, server_name: db.hoop.test}"),
+                resource("shop-by-ip", server_->port(),
+                         "{mode: verify-full, ca_file: " + pki + "/ca.crt}"),
+                resource("shop-wrong-name", server_->port(),
+                         "{mode: verify-full, ca_file: " + pki +
+                             "/ca.crt, server_name: other.hoop.test}"),
+                resource("shop-wrong-ca", server_->port(),
+                         "{mode: verify-full, ca_file: " + pki +
+                             "/other-ca.crt, server_name: db.hoop.test}"),
+                resource("plain-only", plain_only.port(), "{mode: require}")));
+  std::filesystem::create_directories(dir + "/records-uptls");
+  pid_t pid = -1;
+  const std::string base = dir + "/gateway-uptls";
+  ASSERT_EQ(Launch(dir + "/gateway-uptls.yaml", base, port, &pid), "");
+
+  auto psql = [&](const std::string& db, const std::vector<std::string>& sql) {
+    std::vector<std::string> a = {
+        PsqlBin(),
+        "-X",
+        "-w",
+        "-A",
+        "-t",
+        "-v",
+        "VERBOSITY=verbose",
+        "-d",
+        absl::StrCat("host=127.0.0.1 port=", port, " dbname=", db,
+                     " user=etl-agent sslmode=verify-full sslrootcert=", pki,
+                     "/ca.crt connect_timeout=10")};
+    for (const std::string& q : sql) a.insert(a.end(), {"-c", q});
+    return RunChild(a, PsqlEnv(Agent()));
+  };
+  const Ran ok =
+      psql("shop", {"SELECT email FROM customers WHERE id = 1",
+                    "SELECT ssl, version FROM pg_stat_ssl WHERE pid = "
+                    "pg_backend_pid()",
+                    "\\conninfo"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err << ReadFile(base + ".err");
+  EXPECT_TRUE(absl::StartsWith(ok.out, "[EMAIL]\nt|TLSv1.3\n")) << ok.out;
+  EXPECT_TRUE(absl::StrContains(ok.out, "SSL connection")) << ok.out;
+  // The certificate's IP SAN when server_name is left to the host: the
+  // login succeeds (the policy names only `shop`, so the SELECT itself is
+  // refused by default deny, inside a working session).
+  const Ran by_ip = psql("shop-by-ip", {"SELECT 1"});
+  EXPECT_TRUE(absl::StrContains(by_ip.err, "42501")) << by_ip.err;
+
+  const Ran wrong_name = psql("shop-wrong-name", {"SELECT 1"});
+  EXPECT_NE(wrong_name.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(wrong_name.err, "cannot connect to its server"))
+      << wrong_name.err;
+  EXPECT_TRUE(absl::StrContains(wrong_name.err, "hostname mismatch"))
+      << wrong_name.err;
+  const Ran wrong_ca = psql("shop-wrong-ca", {"SELECT 1"});
+  EXPECT_NE(wrong_ca.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(wrong_ca.err, "cannot connect to its server"))
+      << wrong_ca.err;
+  EXPECT_TRUE(absl::StrContains(wrong_ca.err, "certificate verify failed"))
+      << wrong_ca.err;
+  const Ran refused = psql("plain-only", {"SELECT 1"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(refused.err, "does not accept TLS"))
+      << refused.err;
+  plain_only.Join();
+  EXPECT_EQ(plain_only.request(), pg::Encode(pg::SSLRequest{}));
+  EXPECT_EQ(plain_only.after(), "") << "sent in clear after 'N'";
+
+  // The session is recorded, with the credential's name and the client's
+  // startup parameters; the refused ones made no session at all.
+  const std::optional<session::SessionReport> rec =
+      CompleteSessionWith(dir + "/records-uptls", "pg_stat_ssl");
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_NE(CommandIn(*rec, "SELECT email FROM customers"), nullptr);
+  const session::v1::SessionStart& start = rec->records[0].record.start();
+  EXPECT_EQ(start.credential().id(), "shop-app");
+  EXPECT_EQ(start.attributes().at("upstream_tls"), "on");
+  absl::StatusOr<std::vector<session::SessionReport>> all =
+      session::ReadSessions({dir + "/records-uptls"}, {});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 2u);  // shop and shop-by-ip
+
+  ::kill(pid, SIGTERM);
+  const Ran gw = Wait(pid, base, absl::Seconds(20));
+  EXPECT_EQ(gw.exit_code, 0) << gw.err;
+}
+
+// --- COPY FROM STDIN, and results cut short
+// ------------------------------------------
+
+// COPY FROM STDIN (psql's \copy) into a table the policy lets agents load:
+// the rows arrive. Into customers, which the policy refuses: nothing
+// arrives. Both are recorded with their verdicts.
+TEST_F(GatewayTest, CopyFromStdinIsDecidedAndRecorded) {
+  const std::string dir = TempDir();
+  WriteFile(
+      dir + "/imports.csv",
+      "101,x.planted@example.com\n102,y@example.com\n103,z@example.com\n");
+  const Ran in = Psql(Agent(), {"\\copy imports FROM '" + dir +
+                                "/imports.csv' WITH (FORMAT csv)"});
+  EXPECT_EQ(in.exit_code, 0) << in.err;
+  EXPECT_EQ(Direct("SELECT count(*) FROM imports WHERE id > 100"), "3\n");
+  const Ran refused = Psql(Agent(), {"\\copy customers (id, email) FROM '" +
+                                     dir + "/imports.csv' WITH (FORMAT csv)"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(refused.err,
+                                "customers are written by the application"))
+      << refused.err;
+  EXPECT_TRUE(absl::StrContains(refused.err, "42501")) << refused.err;
+  EXPECT_EQ(Direct("SELECT count(*) FROM customers"), "2\n");
+
+  const std::optional<session::SessionReport> loaded =
+      CompleteSessionWith(dir + "/records", "imports FROM STDIN");
+  ASSERT_TRUE(loaded.has_value());
+  const session::v1::Result* result = nullptr;
+  const session::v1::Command* c =
+      CommandIn(*loaded, "imports FROM STDIN", &result);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->verdict().decision(), session::v1::DECISION_ALLOW);
+  ASSERT_NE(result, nullptr);
+  EXPECT_EQ(result->status(), "COPY 3");
+  const std::optional<session::SessionReport> denied = CompleteSessionWith(
+      dir + "/records", "customers ( id, email ) FROM STDIN");
+  ASSERT_TRUE(denied.has_value()) << AllCommands(dir + "/records");
+  c = CommandIn(*denied, "customers ( id, email ) FROM STDIN");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->verdict().decision(), session::v1::DECISION_DENY);
+  EXPECT_EQ(c->verdict().rule_ids(0), "customers-by-the-app-only");
+}
+
+// A result that streams for as long as the client reads (a set-returning
+// function in the target list sends rows at once).
+constexpr char kEndlessSelect[] =
+    "SELECT generate_series(1, 100000000) AS g, repeat('x', 200) AS pad";
+
+// The upstream backend dies while a large result streams (terminated from
+// a direct connection): the client gets the server's FATAL and then EOF,
+// not a hang; the record holds the command and ends with "server closed".
+TEST_F(GatewayTest, UpstreamDyingMidResultEndsTheClientWithAnError) {
+  const int fd = Connect(port_);
+  ASSERT_GE(fd, 0);
+  pg::StartupMessage sm;
+  sm.parameters = {{"user", "etl-agent"},
+                   {"database", kDatabase},
+                   {"application_name", "gw-dies-itest"}};
+  std::string out = pg::Encode(sm);
+  ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+  pg::Decoder dec;
+  dec.Feed(wire::Direction::kClientToServer, out);
+  pg::Frame f;
+  while (dec.Next(wire::Direction::kClientToServer, &f) ==
+         pg::DecodeResult::kFrame) {
+  }
+  std::deque<std::string> chunks;  // frames view into them
+  std::size_t row_bytes = 0;
+  bool terminated = false, eof = false;
+  std::vector<std::string> codes;
+  const absl::Time start = absl::Now();
+  char buf[65536];
+  while (!eof && absl::Now() - start < absl::Seconds(60)) {
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n == 0) {
+      eof = true;
+      break;
+    }
+    ASSERT_GT(n, 0) << "recv: " << std::strerror(errno);
+    chunks.emplace_back(buf, static_cast<std::size_t>(n));
+    dec.Feed(wire::Direction::kServerToClient, chunks.back());
+    while (dec.Next(wire::Direction::kServerToClient, &f) ==
+           pg::DecodeResult::kFrame) {
+      out.clear();
+      if (f.type == pg::MessageType::kAuthenticationCleartextPassword) {
+        out = pg::Encode(pg::PasswordMessage{Agent()});
+      } else if (f.type == pg::MessageType::kReadyForQuery) {
+        ASSERT_EQ(row_bytes, 0u) << "the result ended on its own";
+        out = pg::Encode(pg::Query{kEndlessSelect});
+      } else if (f.type == pg::MessageType::kDataRow) {
+        row_bytes += f.bytes.size();
+      } else if (f.type == pg::MessageType::kErrorResponse) {
+        auto e = pg::ParseAs<pg::ErrorResponse>(f);
+        ASSERT_TRUE(e.ok());
+        codes.push_back(std::string(e->Field('C')));
+      }
+      if (!out.empty()) {
+        ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+        dec.Feed(wire::Direction::kClientToServer, out);
+        pg::Frame cf;
+        while (dec.Next(wire::Direction::kClientToServer, &cf) ==
+               pg::DecodeResult::kFrame) {
+        }
+      }
+    }
+    if (!terminated && row_bytes > (std::size_t{4} << 20)) {
+      terminated = true;
+      EXPECT_EQ(Direct("SELECT pg_terminate_backend(pid) FROM "
+                       "pg_stat_activity WHERE application_name = "
+                       "'gw-dies-itest'"),
+                "t\n");
+    }
+  }
+  ::close(fd);
+  EXPECT_TRUE(terminated);
+  EXPECT_TRUE(eof) << "no EOF after the backend died";
+  // The server's own FATAL (57P01, admin_shutdown) when it could still send
+  // it, and the gateway's 08006 in any case.
+  ASSERT_FALSE(codes.empty()) << "EOF without an error";
+  EXPECT_EQ(codes.back(), "08006");
+  for (const std::string& c : codes)
+    EXPECT_TRUE(c == "57P01" || c == "08006") << c;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(60));
+
+  const std::optional<session::SessionReport> rec =
+      CompleteSessionWith(TempDir() + "/records", kEndlessSelect);
+  ASSERT_TRUE(rec.has_value());
+  const session::v1::Command* c = CommandIn(*rec, kEndlessSelect);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->verdict().decision(), session::v1::DECISION_ALLOW);
+  const session::v1::SessionEnd* end = EndOf(*rec);
+  ASSERT_NE(end, nullptr);
+  EXPECT_EQ(end->reason(), session::v1::END_REASON_SERVER_CLOSED)
+      << end->detail();
+  EXPECT_GT(end->bytes_server_to_client(), std::uint64_t{4} << 20);
+}
+
+// psql killed while a large result streams: the gateway closes the
+// upstream connection (its backend leaves pg_stat_activity) and records
+// the session's end, "client closed".
+TEST_F(GatewayTest, ClientGoneMidResultClosesTheUpstream) {
+  const std::string base = TempDir() + "/gone-mid-result";
+  std::vector<std::string> env = PsqlEnv(Agent());
+  env[1] = "PGAPPNAME=gw-gone-itest";
+  const std::string query = absl::StrCat(kEndlessSelect, " -- gone");
+  const pid_t psql = Spawn(PsqlArgs({query}, "etl-agent"), env, base);
+  const std::string active =
+      "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+      "'gw-gone-itest' AND state = 'active'";
+  const std::string present =
+      "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+      "'gw-gone-itest'";
+  absl::Time until = absl::Now() + absl::Seconds(20);
+  while (Direct(active) != "1\n" && absl::Now() < until)
+    absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_EQ(Direct(active), "1\n") << ReadFile(base + ".err");
+  absl::SleepFor(absl::Milliseconds(300));  // rows flowing
+  ::kill(psql, SIGKILL);
+  Wait(psql, base, absl::Seconds(10));
+  until = absl::Now() + absl::Seconds(20);
+  while (Direct(present) != "0\n" && absl::Now() < until)
+    absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_EQ(Direct(present), "0\n") << "the upstream backend is still there";
+
+  const std::optional<session::SessionReport> rec =
+      CompleteSessionWith(TempDir() + "/records", query);
+  ASSERT_TRUE(rec.has_value());
+  const session::v1::Command* c = CommandIn(*rec, query);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->verdict().decision(), session::v1::DECISION_ALLOW);
+  const session::v1::SessionEnd* end = EndOf(*rec);
+  ASSERT_NE(end, nullptr);
+  EXPECT_EQ(end->reason(), session::v1::END_REASON_CLIENT_CLOSED)
+      << end->detail();
 }
 
 }  // namespace
