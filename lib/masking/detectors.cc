@@ -7,6 +7,7 @@
 // RE2's 1000-repeat limit (JWT, PEM blocks) match a bounded head and a check
 // extends the finding to its true end.
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 
@@ -212,7 +213,95 @@ int IbanLength(char a, char b) {
   return 0;
 }
 
+// RE2's \b word characters.
+inline bool IsWord(char c) { return IsAlnum(c) || c == '_'; }
+// \b at i, where text[i] is a word character (a match's first byte) or
+// text[i - 1] is (a match's last byte).
+inline bool BoundaryAfterWord(std::string_view text, std::size_t i) {
+  return i >= text.size() || !IsWord(text[i]);
+}
+inline bool BoundaryBeforeWord(std::string_view text, std::size_t i) {
+  return i == 0 || !IsWord(text[i - 1]);
+}
+
+// \b(?:\d[ -]?){12,18}\d\b: 13 to 19 digits, a single ' ' or '-' allowed
+// between two of them. From a start the walk is unique (a separator is
+// taken only when a digit follows it); the longest end with \b wins.
+bool MatchCard(std::string_view text, std::size_t p, std::size_t we,
+               std::size_t* s, std::size_t* e) {
+  for (std::size_t q = p; q < we; ++q) {
+    if (!IsDigit(text[q]) || !BoundaryBeforeWord(text, q)) continue;
+    std::size_t i = q, best = 0;
+    int n = 0;
+    while (i < we && IsDigit(text[i])) {
+      ++i;
+      if (++n >= 13 && BoundaryAfterWord(text, i)) best = i;
+      if (n == 19) break;
+      if (i + 1 < we && (text[i] == ' ' || text[i] == '-') &&
+          IsDigit(text[i + 1])) {
+        ++i;
+      }
+    }
+    if (best != 0) {
+      *s = q;
+      *e = best;
+      return true;
+    }
+  }
+  return false;
+}
+
+// \b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b. From a
+// start the groups are unique (a space must be taken where there is one);
+// the ends are after 2 to 7 groups, each optionally followed by a tail of
+// 1 to 3; the longest end with \b wins.
+bool MatchIban(std::string_view text, std::size_t p, std::size_t we,
+               std::size_t* s, std::size_t* e) {
+  auto alnum = [&](std::size_t from, std::size_t len) {
+    if (from + len > we) return false;
+    for (std::size_t k = from; k < from + len; ++k) {
+      if (!IsUpper(text[k]) && !IsDigit(text[k])) return false;
+    }
+    return true;
+  };
+  for (std::size_t q = p; q + 4 <= we; ++q) {
+    if (!IsUpper(text[q]) || !IsUpper(text[q + 1]) || !IsDigit(text[q + 2]) ||
+        !IsDigit(text[q + 3]) || !BoundaryBeforeWord(text, q)) {
+      continue;
+    }
+    std::size_t i = q + 4, best = 0;
+    for (int k = 1; k <= 7; ++k) {
+      const std::size_t g = (i < we && text[i] == ' ') ? i + 1 : i;
+      if (!alnum(g, 4)) break;
+      i = g + 4;
+      if (k < 2) continue;
+      if (BoundaryAfterWord(text, i)) best = std::max(best, i);
+      const std::size_t t = (i < we && text[i] == ' ') ? i + 1 : i;
+      for (std::size_t len = 1; len <= 3 && alnum(t, len); ++len) {
+        if (BoundaryAfterWord(text, t + len)) best = std::max(best, t + len);
+      }
+    }
+    if (best != 0) {
+      *s = q;
+      *e = best;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
+
+HandFn HandMatcher(Kind kind) {
+  switch (kind) {
+    case Kind::kCard:
+      return MatchCard;
+    case Kind::kIban:
+      return MatchIban;
+    default:
+      return nullptr;
+  }
+}
 
 bool LuhnValid(std::string_view s) {
   int sum = 0, n = 0;

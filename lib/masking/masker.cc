@@ -52,9 +52,10 @@ namespace {
 // Runs one matcher over the windows in order, exactly as a search over the
 // whole value would: after a finding continue at its end, after a rejected
 // match at its start + 1 (or its end, if the check says kSkip).
-void RunMatcher(const Matcher& m, const RE2& re, int order,
+void RunMatcher(const Matcher& m, const RE2& re, bool hand, int order,
                 std::string_view text, std::size_t begin, const Window* w,
                 std::size_t nw, Spans* out, Windows* barriers) {
+  hand = hand && m.hand != nullptr && m.capture == 0;
   re2::StringPiece whole(text.data(), text.size());
   re2::StringPiece sub[2];
   const int nsub = m.capture + 1;
@@ -70,7 +71,11 @@ void RunMatcher(const Matcher& m, const RE2& re, int order,
       // same match the search from p would. Later searches in the window
       // (after a finding or a rejected match) rarely start right at p: one
       // unanchored search.
-      if (at_start) {
+      if (hand) {
+        std::size_t hs, he;
+        if (!m.hand(text, p, we, &hs, &he)) break;
+        sub[0] = re2::StringPiece(text.data() + hs, he - hs);
+      } else if (at_start) {
         at_start = false;
         if (!re.Match(whole, p, we, RE2::ANCHOR_START, sub, nsub) &&
             (p + 1 >= we ||
@@ -154,8 +159,8 @@ void Masker::Rep::Find(std::string_view text, std::size_t begin,
         if (k.kind == m.kind) w.push_back({k.begin, k.end});
       }
       if (!w.empty()) {
-        RunMatcher(m, *res[i], static_cast<int>(i), text, begin, w.data(),
-                   w.size(), &spans, barriers);
+        RunMatcher(m, *res[i], prefilter, static_cast<int>(i), text, begin,
+                   w.data(), w.size(), &spans, barriers);
       }
     }
   } else {
@@ -179,8 +184,8 @@ void Masker::Rep::Find(std::string_view text, std::size_t begin,
       const Matcher& m = matchers[i];
       if (!(mask >> m.detector & 1)) continue;
       if (!prefilter || m.kind == internal::Kind::kNone) {
-        RunMatcher(m, *res[i], static_cast<int>(i), text, begin, &all, 1,
-                   &spans, barriers);
+        RunMatcher(m, *res[i], prefilter, static_cast<int>(i), text, begin,
+                   &all, 1, &spans, barriers);
         continue;
       }
       w.clear();
@@ -188,8 +193,8 @@ void Masker::Rep::Find(std::string_view text, std::size_t begin,
         if (k.kind == m.kind) w.push_back({k.begin, k.end});
       }
       if (!w.empty()) {
-        RunMatcher(m, *res[i], static_cast<int>(i), text, begin, w.data(),
-                   w.size(), &spans, barriers);
+        RunMatcher(m, *res[i], prefilter, static_cast<int>(i), text, begin,
+                   w.data(), w.size(), &spans, barriers);
       }
     }
   }
@@ -561,6 +566,7 @@ absl::StatusOr<std::unique_ptr<Masker>> Masker::Create(
       return absl::InternalError(
           absl::StrCat("built-in ", b.name, ": ", mt.re->error()));
     }
+    mt.hand = internal::HandMatcher(b.kind);
     mt.capture = b.capture;
     mt.check = b.check;
     mt.max_len = b.max_len;

@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "hoop/masking/masker.h"
 #include "masking/internal/engine.h"
+#include "re2/re2.h"
 
 namespace hoop::masking {
 namespace {
@@ -318,6 +319,139 @@ TEST(QuickTest, NecessaryForEveryWindow) {
     skipped += maybe ? 0 : 1;
   }
   EXPECT_GT(skipped, c.size() * 9 / 10);
+}
+
+// PAYMENT_CARD and IBAN are matched by hand on the fast path (RE2 on the
+// straightforward one): strings over their alphabets and the bytes around
+// their \b (letters, '_', UTF-8 and Latin-1 letters, separators doubled or
+// trailing), searched whole and from every offset.
+TEST_F(Equivalence, HandMatchersAgreeWithRe2) {
+  const std::vector<std::string> frags = {
+      "0",    "1",    "4",    "5",    "9",    "12",   "4111",
+      "1111", "0000", "37",   "6011", " ",    "-",    "  ",
+      "--",   " -",   ".",    "_",    "a",    "z",    "A",
+      "D",    "E",    "G",    "B",    "Z",    "DE",   "GB",
+      "DE89", "GB82", "WEST", "NL91", "ABNA", "X1Y2", "\xc3\xa9",
+      "\xe9", "\xff", "\n",   "(",    ")",    "+"};
+  std::mt19937 rng(4242);
+  int mismatches = 0;
+  for (int n = 0; n < 60000 && mismatches < 5; ++n) {
+    std::string s;
+    const int parts = 1 + static_cast<int>(rng() % 40);
+    for (int k = 0; k < parts; ++k) s += frags[rng() % frags.size()];
+    auto a = fast_->Scan(ColumnPlan(), s);
+    auto b = slow_->Scan(ColumnPlan(), s);
+    if (!SameFindings(a, b)) {
+      ++mismatches;
+      ADD_FAILURE() << "text: " << s << "\n  fast: " << Show(*fast_, s, a)
+                    << "\n  slow: " << Show(*slow_, s, b);
+    }
+    if (n % 16 != 0) continue;
+    for (std::size_t begin = 1; begin < s.size() && mismatches < 5; ++begin) {
+      internal::Spans x, y;
+      internal::RepAccess::Get(*fast_).Find(s, begin, ~std::uint64_t{0}, true,
+                                            &x);
+      internal::RepAccess::Get(*slow_).Find(s, begin, ~std::uint64_t{0}, false,
+                                            &y);
+      bool same = x.size() == y.size();
+      for (std::size_t i = 0; same && i < x.size(); ++i) {
+        same = x[i].begin == y[i].begin && x[i].end == y[i].end &&
+               x[i].detector == y[i].detector;
+      }
+      if (!same) {
+        ++mismatches;
+        ADD_FAILURE() << "begin " << begin << " text: " << s;
+      }
+    }
+  }
+  // The matchers themselves, against RE2 with the same pattern, from every
+  // start and to every window end (findings alone would hide a wrong
+  // match that the check then rejects).
+  RE2::Options o;
+  o.set_encoding(RE2::Options::EncodingLatin1);
+  o.set_longest_match(true);
+  for (const internal::BuiltinSpec& b : internal::Builtins()) {
+    const internal::HandFn hand = internal::HandMatcher(b.kind);
+    if (hand == nullptr) continue;
+    RE2 re(b.pattern, o);
+    ASSERT_TRUE(re.ok());
+    int wrong = 0;
+    // Most strings are runs of the pattern's own alphabet, with a word
+    // byte now and then; half are searched whole.
+    const std::vector<std::string> dense =
+        b.kind == internal::Kind::kCard
+            ? std::vector<std::string>{"1", "4", "0",  "1234", "1111", "12",
+                                       " ", "-", "  ", "a",    "_",    "\xe9"}
+            : std::vector<std::string>{"DE89", "GB82", "WEST", "1234",
+                                       "AB",   "X",    "7",    " ",
+                                       "  ",   "a",    "_",    "\xe9"};
+    for (int n = 0; n < 40000 && wrong < 5; ++n) {
+      std::string s;
+      const int parts = 1 + static_cast<int>(rng() % 30);
+      for (int k = 0; k < parts; ++k) {
+        if (n % 4 == 0) {
+          s += frags[rng() % frags.size()];
+          continue;
+        }
+        // Separators and word bytes are rarer than the alphabet's runs.
+        std::string f = dense[rng() % dense.size()];
+        if ((f == "a" || f == "_" || f == "\xe9" || f == "  ") &&
+            rng() % 4 != 0) {
+          f = dense[0];
+        }
+        s += f;
+      }
+      std::size_t p = 0, we = s.size();
+      if (n % 2) {
+        p = rng() % (s.size() + 1);
+        we = p + rng() % (s.size() - p + 1);
+      }
+      re2::StringPiece m;
+      const bool want = re.Match(s, p, we, RE2::UNANCHORED, &m, 1);
+      std::size_t hs = 0, he = 0;
+      const bool got = hand(s, p, we, &hs, &he);
+      const bool same =
+          want == got &&
+          (!want || (hs == static_cast<std::size_t>(m.data() - s.data()) &&
+                     he == hs + m.size()));
+      if (!same && wrong++ < 5) {
+        ADD_FAILURE() << b.name << " [" << p << ", " << we << ") of '" << s
+                      << "': RE2 " << (want ? std::string(m) : "none")
+                      << ", hand "
+                      << (got ? s.substr(hs, he - hs) : std::string("none"));
+      }
+    }
+  }
+  // Fixed cases at the patterns' edges: 12, 13, 19 and 20 digits; a word
+  // byte right before or after; an IBAN of 2 and of 8 groups, with and
+  // without its tail, followed by a lower-case letter or '_'.
+  for (const std::string s :
+       {"411111111111",
+        "4111111111111",
+        "4111111111111111111",
+        "41111111111111111111",
+        "a4111111111111111",
+        "4111111111111111_",
+        "4111111111111111\xc3\xa9",
+        "4111 1111 1111 1111 ",
+        "4111--1111111111111",
+        "4111 1111 1111 1111-",
+        "-4111-1111-1111-1111-",
+        "GB82 WEST 1234",
+        "GB82WEST12345698765432",
+        "GB82WEST12345698765432a",
+        "GB82WEST12345698765432_",
+        "xGB82WEST12345698765432",
+        "DE89 3704 0044 0532 0130 00",
+        "DE89 3704 0044 0532 0130 000",
+        "DE89 3704 0044 0532 0130 0000 1111 2222 333",
+        "DE89370400440532013000 DE89370400440532013000"}) {
+    auto a = fast_->Scan(ColumnPlan(), s);
+    auto b = slow_->Scan(ColumnPlan(), s);
+    EXPECT_TRUE(SameFindings(a, b))
+        << "text: " << s << "\n  fast: " << Show(*fast_, s, a)
+        << "\n  slow: " << Show(*slow_, s, b);
+  }
 }
 
 // Values of 129-256 bytes are tested in 128-byte pieces 64 bytes apart:

@@ -84,9 +84,25 @@ struct MethodSpec {
 bool AppendMasked(const MethodSpec& m, std::string_view value,
                   std::string_view hash_key, std::string* out);
 
+// A hand-written matcher for a built-in pattern of a fixed shape: the
+// leftmost-longest match of the pattern that starts in [p, we) and ends at
+// or before we, exactly as RE2 would find it searching text[p, we) with the
+// rest of `text` as context (for \b). False if there is none.
+using HandFn = bool (*)(std::string_view text, std::size_t p, std::size_t we,
+                        std::size_t* s, std::size_t* e);
+
+// The hand-written matcher of a built-in kind, or null (RE2 searches).
+// PAYMENT_CARD and IBAN: their windows (runs of digits) are where the most
+// RE2 searches went, most of them rejected and retried one group later.
+HandFn HandMatcher(Kind kind);
+
 struct Matcher {
   int detector;  // index into Rep::detectors
   std::unique_ptr<RE2> re;
+  // Used instead of `re` on the fast path (MaskerOptions::prefilter); the
+  // straightforward path always searches with `re`, so the equivalence
+  // tests compare the two.
+  HandFn hand = nullptr;
   int capture = 0;
   CheckFn check = nullptr;
   // For custom validators (applied to the masked part).
