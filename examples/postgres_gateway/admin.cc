@@ -40,6 +40,10 @@ const char* StatusText(int code) {
       return "OK";
     case 400:
       return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
     case 404:
       return "Not Found";
     case 405:
@@ -85,6 +89,19 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
       if (colon != std::string::npos) {
         std::string name = line.substr(0, colon);
         for (char& c : name) c = static_cast<char>(std::tolower(c));
+        if (name == "authorization") {
+          std::string v = line.substr(colon + 1);
+          while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+          while (!v.empty() && (v.back() == ' ' || v.back() == '\r'))
+            v.pop_back();
+          // "Bearer <token>", the scheme case-insensitive (RFC 6750).
+          if (v.size() > 7 && (v[0] == 'B' || v[0] == 'b') &&
+              (v.compare(1, 6, "earer ") == 0 ||
+               v.compare(1, 6, "EARER ") == 0))
+            bearer_ = v.substr(7);
+          else
+            bad_authorization_ = true;
+        }
         if (name == "content-length") {
           try {
             length = std::stoul(line.substr(colon + 1));
@@ -154,20 +171,51 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
         return Reply(404, "application/json", R"({"error":"no such path"})");
       }
       if (method != "POST") return Reply(405, "application/json", "{}");
-      const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-      if (j.is_discarded() || !j.is_object() || !j.contains("approver") ||
-          !j["approver"].is_string() ||
-          j["approver"].get<std::string>().empty())
-        return Reply(
-            400, "application/json",
-            R"({"error":"body must be {\"approver\": \"...\", \"reason\": \"...\"}"})");
+      const nlohmann::json j =
+          body.empty() ? nlohmann::json::object()
+                       : nlohmann::json::parse(body, nullptr, false);
+      if (j.is_discarded() || !j.is_object())
+        return Reply(400, "application/json",
+                     R"({"error":"the body must be a JSON object"})");
       std::string reason;
       if (j.contains("reason") && j["reason"].is_string())
         reason = j["reason"].get<std::string>();
-      const std::string approver = j["approver"].get<std::string>();
+      std::string approver;
+      if (gateway_.admin_requires_token() || !bearer_.empty() ||
+          bad_authorization_) {
+        // The approver is who the token says, never what the body says.
+        if (bearer_.empty())
+          return Reply(401, "application/json",
+                       R"({"error":"approve and deny need Authorization: )"
+                       R"(Bearer <OIDC ID token>"})",
+                       "WWW-Authenticate: Bearer\r\n");
+        absl::StatusOr<std::string> who =
+            gateway_.AuthorizeApprover(id, bearer_);
+        if (!who.ok()) {
+          const absl::StatusCode c = who.status().code();
+          const int code = c == absl::StatusCode::kNotFound          ? 404
+                           : c == absl::StatusCode::kUnauthenticated ? 401
+                                                                     : 403;
+          return Reply(
+              code, "application/json",
+              nlohmann::json{{"error", std::string(who.status().message())}}
+                  .dump(),
+              code == 401
+                  ? "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n"
+                  : "");
+        }
+        approver = *std::move(who);
+      } else {
+        if (!j.contains("approver") || !j["approver"].is_string() ||
+            j["approver"].get<std::string>().empty())
+          return Reply(
+              400, "application/json",
+              R"({"error":"body must be {\"approver\": \"...\", \"reason\": \"...\"}"})");
+        approver = j["approver"].get<std::string>();
+      }
       gateway_.Resolve(
           id, r, approver, reason,
-          [self = shared_from_this(), id, verb](absl::Status s) {
+          [self = shared_from_this(), id, verb, approver](absl::Status s) {
             if (!s.ok()) {
               return self->Reply(
                   s.code() == absl::StatusCode::kNotFound ? 404 : 400,
@@ -176,17 +224,20 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
             }
             self->Reply(
                 200, "application/json",
-                nlohmann::json{{"id", id}, {"resolution", verb}}.dump());
+                nlohmann::json{
+                    {"id", id}, {"resolution", verb}, {"approver", approver}}
+                    .dump());
           });
       return;
     }
     Reply(404, "application/json", R"({"error":"no such path"})");
   }
 
-  void Reply(int code, const std::string& type, const std::string& body) {
+  void Reply(int code, const std::string& type, const std::string& body,
+             const std::string& extra_headers = "") {
     auto out = std::make_shared<std::string>(
-        "HTTP/1.1 " + std::to_string(code) + " " + StatusText(code) +
-        "\r\nContent-Type: " + type + "\r\nContent-Length: " +
+        "HTTP/1.1 " + std::to_string(code) + " " + StatusText(code) + "\r\n" +
+        extra_headers + "Content-Type: " + type + "\r\nContent-Length: " +
         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
     asio::async_write(
         socket_, asio::buffer(*out),
@@ -201,6 +252,8 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
   Gateway& gateway_;
   char chunk_[4096];
   std::string in_;
+  std::string bearer_;              // Authorization: Bearer <this>
+  bool bad_authorization_ = false;  // an Authorization of another scheme
 };
 
 }  // namespace

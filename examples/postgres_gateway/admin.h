@@ -7,14 +7,21 @@
 //                                     "resource", "subject", "statement",
 //                                     "rule", "waiting_seconds"}, …]}
 //   POST /approvals/<id>/approve     body {"approver": "...", "reason": "..."}
-//   POST /approvals/<id>/deny        → 200 {"id", "resolution"} once applied,
-//                                      404 when nothing waits under <id>,
-//                                      400 without an approver
+//   POST /approvals/<id>/deny        → 200 {"id", "resolution", "approver"}
+//                                      once applied, 404 when nothing waits
+//                                      under <id>, 400 without an approver
 //   GET  /metrics                    Prometheus text format (version 0.0.4)
 //
-// No authentication: bind it to loopback only (the default address). The
-// approver's name is recorded as given; a real deployment puts this behind
-// its own authentication.
+// Approvers. Without admin.require_token the approver's name is recorded
+// as the body gives it: bind the endpoint to loopback (the default) and put
+// a deployment's own authentication in front. With require_token (or
+// whenever a request carries one), approve/deny need
+// `Authorization: Bearer <OIDC ID token>`, verified against the JWKS of
+// the resource that holds the command (Gateway::AuthorizeApprover): the
+// approver recorded is the token's subject (the body's "approver" is
+// ignored); 401 when the token is missing or does not verify, 403 when the
+// subject is in none of the held rule's review.approver_groups or is the
+// command's requester. GET requests need no token.
 //
 // Runs on the gateway's I/O thread (same io_context).
 

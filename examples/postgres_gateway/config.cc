@@ -98,8 +98,9 @@ std::vector<std::string> Strings(const YAML::Node& node,
   return out;
 }
 
-Endpoint ParseEndpoint(const YAML::Node& node, const std::string& field) {
-  CheckMap(node, field, {"address", "port"});
+Endpoint ParseEndpoint(const YAML::Node& node, const std::string& field,
+                       std::set<std::string> allowed = {"address", "port"}) {
+  CheckMap(node, field, allowed);
   Endpoint e;
   if (node["address"]) e.address = String(node["address"], field + ".address");
   if (!node["port"]) Fail(node, field + ".port", "required");
@@ -222,7 +223,11 @@ GatewayConfig Parse(const YAML::Node& root, const std::string& base) {
                                          "allow_cleartext_on_loopback");
   if (root["admin"]) {
     c.has_admin = true;
-    c.admin = ParseEndpoint(root["admin"], "admin");
+    c.admin = ParseEndpoint(root["admin"], "admin",
+                            {"address", "port", "require_token"});
+    if (root["admin"]["require_token"])
+      c.admin_require_token =
+          Bool(root["admin"]["require_token"], "admin.require_token");
   }
   c.records_dir = Join(base, NonEmpty(root, "records_dir", "records_dir"));
   if (root["signing_key_file"])

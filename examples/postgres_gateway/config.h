@@ -14,7 +14,8 @@
 //                                       # require: refuse plain clients
 //   allow_cleartext_on_loopback: true   # ask for the token in cleartext on a
 //                                       # loopback client without TLS
-//   admin: {address: 127.0.0.1, port: 6480}   # approvals and metrics (HTTP)
+//   admin: {address: 127.0.0.1, port: 6480,   # approvals and metrics (HTTP)
+//           require_token: true}   # approvers authenticate with an ID token
 //   records_dir: records                 # one <session>.hooprec per session
 //   signing_key_file: records.key        # optional Ed25519 PEM: signed
 //                                        # checkpoints in the records
@@ -99,6 +100,11 @@ struct GatewayConfig {
   bool tls_require = false;   // refuse clients that do not ask for TLS
   bool has_admin = false;
   Endpoint admin;
+  // admin.require_token: approve/deny need `Authorization: Bearer <ID
+  // token>` (verified against the held command's resource's JWKS); the
+  // approver is the token's subject, who must be in one of the held rule's
+  // review.approver_groups and not the command's requester.
+  bool admin_require_token = false;
   std::string records_dir;
   std::string signing_key_file;
   std::string gateway_id = "hoop-pg-gateway";

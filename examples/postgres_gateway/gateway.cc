@@ -3,6 +3,7 @@
 #include "gateway.h"
 
 #include <openssl/rand.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <array>
@@ -111,6 +112,9 @@ struct Resource {
   std::shared_ptr<const masking::Masker> masker;  // null: no masking
   std::unique_ptr<policy::TokenVerifier> verifier;
   std::unique_ptr<asio::ssl::context> upstream_tls;  // null: plain TCP
+  // Rule id → review.approver_groups, read from the policy file (the
+  // compiled Policy does not expose its rules).
+  std::map<std::string, std::vector<std::string>> approver_groups;
 };
 
 }  // namespace
@@ -1062,6 +1066,24 @@ absl::Status Gateway::Impl::Load() {
         policy::Policy::FromFile(rc.policy_file);
     if (!p.ok()) return p.status();
     r->policy = *std::move(p);
+    try {
+      const YAML::Node doc = YAML::LoadFile(rc.policy_file);
+      if (doc["rules"] && doc["rules"].IsSequence()) {
+        for (const YAML::Node& rule : doc["rules"]) {
+          if (!rule["id"] || !rule["review"] ||
+              !rule["review"]["approver_groups"])
+            continue;
+          std::vector<std::string>& groups =
+              r->approver_groups[rule["id"].as<std::string>()];
+          for (const YAML::Node& g : rule["review"]["approver_groups"])
+            groups.push_back(g.as<std::string>());
+        }
+      }
+    } catch (const YAML::Exception& e) {
+      // The policy compiled, so this is unexpected; without the groups no
+      // token-authenticated approval can pass the group check.
+      return absl::InvalidArgumentError(rc.policy_file + ": " + e.what());
+    }
     switch (rc.masking) {
       case ResourceConfig::Masking::kDefault:
         if (default_masker == nullptr)
@@ -1235,6 +1257,41 @@ void Gateway::Resolve(const std::string& request_id,
     }
   }
   done(absl::NotFoundError("no command waits under " + request_id));
+}
+
+bool Gateway::admin_requires_token() const {
+  return impl_->config_.admin_require_token;
+}
+
+absl::StatusOr<std::string> Gateway::AuthorizeApprover(
+    const std::string& request_id, const std::string& token) const {
+  for (const auto& [id, c] : impl_->connections_) {
+    for (const HeldCommand& h : c->held()) {
+      if (h.request_id != request_id) continue;
+      const Resource* r = impl_->FindResource(h.resource);
+      if (r == nullptr) return absl::NotFoundError("no resource " + h.resource);
+      absl::StatusOr<policy::Identity> who = r->verifier->Verify(token);
+      if (!who.ok()) return absl::UnauthenticatedError(who.status().message());
+      if (who->subject == h.subject)
+        return absl::PermissionDeniedError(
+            who->subject + " may not approve their own command");
+      auto groups = r->approver_groups.find(h.rule_id);
+      if (groups == r->approver_groups.end() || groups->second.empty())
+        return who->subject;
+      for (const std::string& g : who->groups)
+        if (std::find(groups->second.begin(), groups->second.end(), g) !=
+            groups->second.end())
+          return who->subject;
+      std::string names;
+      for (const std::string& g : groups->second)
+        names += (names.empty() ? "" : ", ") + g;
+      return absl::PermissionDeniedError(who->subject +
+                                         " is in none of the groups that may "
+                                         "approve under rule " +
+                                         h.rule_id + " (" + names + ")");
+    }
+  }
+  return absl::NotFoundError("no command waits under " + request_id);
 }
 
 std::string Gateway::MetricsText() const {

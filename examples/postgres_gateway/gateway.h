@@ -91,6 +91,20 @@ class Gateway {
                const std::string& approver, const std::string& reason,
                std::function<void(absl::Status)> done);
 
+  // admin.require_token is set.
+  bool admin_requires_token() const;
+
+  // Who may decide `request_id`: verifies `token` (an OIDC ID token) with
+  // the JWKS of the resource that holds the command, then requires one of
+  // the token's groups to be among the held rule's review.approver_groups
+  // (any verified identity when the rule names none) and the token's
+  // subject not to be the command's requester. Returns the subject (the
+  // approver to record). kNotFound: nothing waits under request_id;
+  // kUnauthenticated: the token does not verify; kPermissionDenied: not an
+  // approver of this command.
+  absl::StatusOr<std::string> AuthorizeApprover(const std::string& request_id,
+                                                const std::string& token) const;
+
   // Prometheus text exposition of the gateway's counters.
   std::string MetricsText() const;
 

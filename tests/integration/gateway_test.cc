@@ -1829,5 +1829,90 @@ TEST_F(GatewayTest, ClientGoneMidResultClosesTheUpstream) {
       << end->detail();
 }
 
+// --- approvers authenticated with ID tokens
+// -------------------------------------------
+
+// admin.require_token: approve/deny need `Authorization: Bearer <ID token>`
+// (hoopctl --token or $HOOP_TOKEN). No token or a bad one: 401; a person
+// outside the rule's approver_groups, or the requester approving their own
+// command: 403; a dba: 200, and the record names the token's subject.
+TEST_F(GatewayTest, ApproversAuthenticateWithTokensWhenRequired) {
+  const std::string dir = TempDir();
+  const int port = FreePort(), admin = FreePort();
+  WriteConfig(dir + "/gateway-auth.yaml", port, admin, "records-auth");
+  std::string yaml = ReadFile(dir + "/gateway-auth.yaml");
+  const std::string admin_line =
+      absl::StrCat("admin: {address: 127.0.0.1, port: ", admin, "}");
+  ASSERT_TRUE(absl::StrContains(yaml, admin_line));
+  yaml.replace(yaml.find(admin_line), admin_line.size(),
+               absl::StrCat("admin: {address: 127.0.0.1, port: ", admin,
+                            ", require_token: true}"));
+  WriteFile(dir + "/gateway-auth.yaml", yaml);
+  pid_t pid = -1;
+  const std::string base = dir + "/gateway-auth";
+  ASSERT_EQ(Launch(dir + "/gateway-auth.yaml", base, port, &pid), "");
+
+  const std::string statement = "DELETE FROM ledger WHERE id = 5";
+  const std::string psql_base = dir + "/held-auth";
+  const pid_t psql = Spawn(PsqlArgs({statement}, "etl-agent", port),
+                           PsqlEnv(Agent()), psql_base);
+  const std::string id = WaitForHeld(statement, admin);
+  ASSERT_FALSE(id.empty()) << ReadFile(base + ".err");
+
+  auto approve = [&](std::vector<std::string> args,
+                     const std::vector<std::string>& env = {}) {
+    args.insert(args.begin(), {HOOP_HOOPCTL_BIN, "approvals", "approve", id});
+    args.insert(args.end(), {"--reason", "ticket OPS-2", "--admin",
+                             absl::StrCat("http://127.0.0.1:", admin)});
+    return RunChild(args, env);
+  };
+  const Ran no_token = approve({"--as", "dba-ana"});
+  EXPECT_EQ(no_token.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(no_token.err, "HTTP 401")) << no_token.err;
+  const Ran bad_token = approve({"--token", "not-a-token"});
+  EXPECT_EQ(bad_token.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(bad_token.err, "HTTP 401")) << bad_token.err;
+  const Ran analyst =
+      approve({"--token", Mint(*key_, Claims("bob", "person", {"analysts"}))});
+  EXPECT_EQ(analyst.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(analyst.err, "HTTP 403")) << analyst.err;
+  EXPECT_TRUE(absl::StrContains(analyst.err, "none of the groups"))
+      << analyst.err;
+  const Ran own =
+      approve({"--token", Mint(*key_, Claims("etl-agent", "agent", {"dba"}))});
+  EXPECT_EQ(own.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(own.err, "HTTP 403")) << own.err;
+  EXPECT_TRUE(absl::StrContains(own.err, "their own command")) << own.err;
+  EXPECT_EQ(Direct("SELECT count(*) FROM ledger WHERE id = 5"), "1\n");
+
+  // $HOOP_TOKEN; a body "approver" (--as) does not override the token.
+  const Ran dba =
+      approve({"--as", "someone-else"},
+              {"HOOP_TOKEN=" +
+               Mint(*key_, Claims("dba-ana", "person", {"dba", "staff"}))});
+  EXPECT_EQ(dba.exit_code, 0) << dba.err;
+  EXPECT_TRUE(absl::StrContains(dba.out, "approved by dba-ana")) << dba.out;
+  const Ran r = Wait(psql, psql_base, absl::Seconds(30));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Direct("SELECT count(*) FROM ledger WHERE id = 5"), "0\n");
+
+  const std::optional<session::SessionReport> rec =
+      CompleteSessionWith(dir + "/records-auth", statement);
+  ASSERT_TRUE(rec.has_value());
+  bool approved = false;
+  for (const session::StoredRecord& x : rec->records)
+    if (x.record.has_approval() &&
+        x.record.approval().state() == session::v1::APPROVAL_STATE_APPROVED) {
+      approved = true;
+      EXPECT_EQ(x.record.approval().approver().subject(), "dba-ana");
+      EXPECT_EQ(x.record.approval().reason(), "ticket OPS-2");
+    }
+  EXPECT_TRUE(approved);
+
+  ::kill(pid, SIGTERM);
+  const Ran gw = Wait(pid, base, absl::Seconds(20));
+  EXPECT_EQ(gw.exit_code, 0) << gw.err;
+}
+
 }  // namespace
 }  // namespace hoop

@@ -5,9 +5,13 @@
 //
 //   hoopctl approvals list [--admin http://127.0.0.1:6480] [--json]
 //   hoopctl approvals approve ID --as APPROVER --reason TEXT
-//   hoopctl approvals deny ID --as APPROVER --reason TEXT
+//   hoopctl approvals deny ID --token ID_TOKEN --reason TEXT
 //
-// --admin defaults to $HOOP_ADMIN, else http://127.0.0.1:6480.
+// --admin defaults to $HOOP_ADMIN, else http://127.0.0.1:6480. --token
+// (default $HOOP_TOKEN) sends `Authorization: Bearer <token>`: a gateway
+// with admin.require_token then records the token's subject as the
+// approver (and refuses one outside the rule's approver groups); without a
+// token, --as names the approver.
 // Exit codes: 0 done; 1 the gateway refused (e.g. 404: nothing waits under
 // ID); 2 the gateway could not be reached or answered nonsense.
 
@@ -61,7 +65,8 @@ bool ParseAdmin(const std::string& url, std::string* host, std::string* port,
 }
 
 HttpReply Http(const std::string& admin, const std::string& method,
-               const std::string& path, const std::string& body) {
+               const std::string& path, const std::string& body,
+               const std::string& token = "") {
   HttpReply r;
   std::string host, port;
   if (!ParseAdmin(admin, &host, &port, &r.error)) return r;
@@ -89,6 +94,7 @@ HttpReply Http(const std::string& admin, const std::string& method,
   }
   const std::string request =
       method + " " + path + " HTTP/1.1\r\nHost: " + host + ":" + port +
+      (token.empty() ? "" : "\r\nAuthorization: Bearer " + token) +
       "\r\nContent-Type: application/json\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
   std::size_t sent = 0;
@@ -161,7 +167,7 @@ int List(const std::string& admin, bool json) {
 
 int Decide(const std::string& admin, const std::string& id,
            const std::string& verb, const std::string& approver,
-           const std::string& reason) {
+           const std::string& reason, const std::string& token) {
   std::string path = "/approvals/";
   for (char c : id) {  // ids are [A-Za-z0-9._-]; escape anything else
     if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
@@ -174,8 +180,9 @@ int Decide(const std::string& admin, const std::string& id,
     }
   }
   path += "/" + verb;
-  const nlohmann::json body = {{"approver", approver}, {"reason", reason}};
-  const HttpReply r = Http(admin, "POST", path, body.dump());
+  nlohmann::json body = {{"reason", reason}};
+  if (!approver.empty()) body["approver"] = approver;
+  const HttpReply r = Http(admin, "POST", path, body.dump(), token);
   if (r.status == 0) {
     std::cerr << "hoopctl approvals: " << r.error << "\n";
     return 2;
@@ -190,7 +197,12 @@ int Decide(const std::string& admin, const std::string& id,
     return 1;
   }
   std::cout << id << ": " << (verb == "approve" ? "approved" : "denied")
-            << " by " << approver << "\n";
+            << " by "
+            << (j.is_object() && j.contains("approver") &&
+                        j["approver"].is_string()
+                    ? j["approver"].get<std::string>()
+                    : approver)
+            << "\n";
   return 0;
 }
 
@@ -222,14 +234,24 @@ void RegisterApprovals(CLI::App& app) {
     auto reason = std::make_shared<std::string>();
     cmd->add_option("ID", *id, "The request id (from `approvals list`)")
         ->required();
-    cmd->add_option("--as", *approver, "Who decides (recorded)")->required();
+    auto token = std::make_shared<std::string>();
+    if (const char* e = std::getenv("HOOP_TOKEN"); e != nullptr) *token = e;
+    cmd->add_option("--as", *approver,
+                    "Who decides (recorded; without a token)");
+    cmd->add_option("--token", *token,
+                    "An OIDC ID token of the approver (default $HOOP_TOKEN): "
+                    "the gateway records its subject");
     cmd->add_option("--reason", *reason, "Why (recorded)")->required();
     cmd->add_option("--admin", *admin,
                     "The gateway's admin endpoint (default $HOOP_ADMIN or "
                     "http://127.0.0.1:6480)");
     const std::string v = verb;
-    cmd->callback([admin, id, approver, reason, v] {
-      if (int rc = Decide(*admin, *id, v, *approver, *reason); rc != 0)
+    cmd->callback([admin, id, approver, reason, v, token] {
+      if (approver->empty() && token->empty())
+        throw CLI::ValidationError("--as or --token",
+                                   "say who decides: --as NAME, or --token "
+                                   "(or $HOOP_TOKEN) with an ID token");
+      if (int rc = Decide(*admin, *id, v, *approver, *reason, *token); rc != 0)
         throw CLI::RuntimeError(rc);
     });
   }
