@@ -824,6 +824,8 @@ def main():
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, on_signal)
+    # Started in the background by the wrapper, which leaves SIGINT ignored.
+    signal.signal(signal.SIGINT, on_signal)
     ok = False
     try:
         t0 = time.monotonic()
@@ -866,6 +868,9 @@ def main():
         ok = True
     except BenchError as e:
         log(f"postgres_gateway_bench: FAILED: {e}")
+    except KeyboardInterrupt as e:
+        log(f"postgres_gateway_bench: interrupted ({e or 'Ctrl-C'}): "
+            "the tables below are partial")
     finally:
         bench.s.stop_all()
         bench.raw.close()

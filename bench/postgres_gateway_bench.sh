@@ -88,9 +88,14 @@ fi
 # --- the temp dir, and whatever is left in it stopped on exit -----------------
 tmp=$(mktemp -d /tmp/hoop-gwbench.XXXXXX)
 chmod 711 "$tmp"   # the postgres OS user must reach its own subdirectories
+helper=""
 cleanup() {
   local rc=$? f pid left i
   trap - EXIT
+  if [[ -n $helper ]] && kill -0 "$helper" 2> /dev/null; then
+    kill -TERM "$helper" 2> /dev/null || true
+    wait "$helper" 2> /dev/null || true
+  fi
   for f in "$tmp"/pids/*; do
     [[ -f $f ]] || continue
     pid=$(< "$f")
@@ -123,8 +128,13 @@ out=${GWBENCH_OUT:-$build/postgres_gateway_bench-$stamp.jsonl}
 report=${out%.jsonl}.txt
 mkdir -p "$(dirname "$out")"
 
+# In the background and waited for, so that a signal to this script runs the
+# trap at once: cleanup asks the helper to stop its servers (SIGTERM), then
+# kills whatever is left by PID.
 GWB_TMP=$tmp GWB_OUT=$out GWB_REPORT=$report GWB_COMMAND=$command \
 GWB_COMMIT="$(git -C "$repo" describe --always --dirty 2> /dev/null || echo '?')" \
 GWB_PG_BIN=$pg_bin GWB_HAPROXY=$haproxy GWB_PGBOUNCER=$pgbouncer \
 GWB_GATEWAY=$gateway GWB_GATEWAY_URING=$gateway_uring GWB_HOOPCTL=$hoopctl \
-  "$python" "$repo/bench/postgres_gateway_bench.py"
+  "$python" "$repo/bench/postgres_gateway_bench.py" &
+helper=$!
+wait "$helper"
