@@ -290,6 +290,68 @@ bool MatchIban(std::string_view text, std::size_t p, std::size_t we,
   return false;
 }
 
+// \b(?:\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4})\b: both alternatives are 11
+// bytes, so from a start there is at most one match.
+bool MatchSsn(std::string_view text, std::size_t p, std::size_t we,
+              std::size_t* s, std::size_t* e) {
+  for (std::size_t q = p; q + 11 <= we; ++q) {
+    const char* t = text.data() + q;
+    const char sep = t[3];
+    if ((sep == '-' || sep == ' ') && t[6] == sep && IsDigit(t[0]) &&
+        IsDigit(t[1]) && IsDigit(t[2]) && IsDigit(t[4]) && IsDigit(t[5]) &&
+        IsDigit(t[7]) && IsDigit(t[8]) && IsDigit(t[9]) && IsDigit(t[10]) &&
+        BoundaryBeforeWord(text, q) && BoundaryAfterWord(text, q + 11)) {
+      *s = q;
+      *e = q + 11;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Whether text[i, i + len) (within the window) is an octet,
+// 25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d: 0-255, no leading zero.
+inline bool Octet(std::string_view text, std::size_t i, std::size_t len,
+                  std::size_t we) {
+  if (i + len > we) return false;
+  for (std::size_t k = i; k < i + len; ++k) {
+    if (!IsDigit(text[k])) return false;
+  }
+  if (len == 1) return true;
+  if (text[i] == '0') return false;
+  if (len == 2) return true;
+  const int v =
+      (text[i] - '0') * 100 + (text[i + 1] - '0') * 10 + (text[i + 2] - '0');
+  return v <= 255;
+}
+
+// \b(?:OCTET\.){3}OCTET\b: each of the first three octets is the digits up
+// to its '.'; the last is the longest of 3, 2 or 1 digits with \b after.
+bool MatchIpv4(std::string_view text, std::size_t p, std::size_t we,
+               std::size_t* s, std::size_t* e) {
+  for (std::size_t q = p; q < we; ++q) {
+    if (!IsDigit(text[q]) || !BoundaryBeforeWord(text, q)) continue;
+    std::size_t i = q;
+    bool ok = true;
+    for (int k = 0; k < 3 && ok; ++k) {
+      std::size_t len = 0;
+      while (len < 4 && i + len < we && IsDigit(text[i + len])) ++len;
+      ok = len >= 1 && len <= 3 && i + len < we && text[i + len] == '.' &&
+           Octet(text, i, len, we);
+      i += len + 1;
+    }
+    if (!ok) continue;
+    for (std::size_t len = 3; len >= 1; --len) {
+      if (Octet(text, i, len, we) && BoundaryAfterWord(text, i + len)) {
+        *s = q;
+        *e = i + len;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 HandFn HandMatcher(Kind kind) {
@@ -298,6 +360,10 @@ HandFn HandMatcher(Kind kind) {
       return MatchCard;
     case Kind::kIban:
       return MatchIban;
+    case Kind::kSsn:
+      return MatchSsn;
+    case Kind::kIpv4:
+      return MatchIpv4;
     default:
       return nullptr;
   }

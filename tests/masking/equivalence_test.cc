@@ -321,18 +321,22 @@ TEST(QuickTest, NecessaryForEveryWindow) {
   EXPECT_GT(skipped, c.size() * 9 / 10);
 }
 
-// PAYMENT_CARD and IBAN are matched by hand on the fast path (RE2 on the
-// straightforward one): strings over their alphabets and the bytes around
-// their \b (letters, '_', UTF-8 and Latin-1 letters, separators doubled or
-// trailing), searched whole and from every offset.
+// PAYMENT_CARD, IBAN, US_SSN and IPV4 are matched by hand on the fast path
+// (RE2 on the straightforward one): strings over their alphabets and the bytes
+// around their \b (letters, '_', UTF-8 and Latin-1 letters, separators doubled
+// or trailing), searched whole and from every offset.
 TEST_F(Equivalence, HandMatchersAgreeWithRe2) {
   const std::vector<std::string> frags = {
-      "0",    "1",    "4",    "5",    "9",    "12",   "4111",
-      "1111", "0000", "37",   "6011", " ",    "-",    "  ",
-      "--",   " -",   ".",    "_",    "a",    "z",    "A",
-      "D",    "E",    "G",    "B",    "Z",    "DE",   "GB",
-      "DE89", "GB82", "WEST", "NL91", "ABNA", "X1Y2", "\xc3\xa9",
-      "\xe9", "\xff", "\n",   "(",    ")",    "+"};
+      "0",    "1",           "4",           "5",        "9",
+      "12",   "4111",        "1111",        "0000",     "37",
+      "6011", " ",           "-",           "  ",       "--",
+      " -",   ".",           "_",           "a",        "z",
+      "A",    "D",           "E",           "G",        "B",
+      "Z",    "DE",          "GB",          "DE89",     "GB82",
+      "WEST", "NL91",        "ABNA",        "X1Y2",     "\xc3\xa9",
+      "\xe9", "\xff",        "\n",          "(",        ")",
+      "+",    "123-45-6789", "123 45 6789", "10.0.0.1", "255.255.255.255",
+      "256",  "01",          "300"};
   std::mt19937 rng(4242);
   int mismatches = 0;
   for (int n = 0; n < 60000 && mismatches < 5; ++n) {
@@ -378,13 +382,25 @@ TEST_F(Equivalence, HandMatchersAgreeWithRe2) {
     int wrong = 0;
     // Most strings are runs of the pattern's own alphabet, with a word
     // byte now and then; half are searched whole.
-    const std::vector<std::string> dense =
-        b.kind == internal::Kind::kCard
-            ? std::vector<std::string>{"1", "4", "0",  "1234", "1111", "12",
-                                       " ", "-", "  ", "a",    "_",    "\xe9"}
-            : std::vector<std::string>{"DE89", "GB82", "WEST", "1234",
-                                       "AB",   "X",    "7",    " ",
-                                       "  ",   "a",    "_",    "\xe9"};
+    std::vector<std::string> dense;
+    switch (b.kind) {
+      case internal::Kind::kCard:
+        dense = {"1", "4", "0",  "1234", "1111", "12",
+                 " ", "-", "  ", "a",    "_",    "\xe9"};
+        break;
+      case internal::Kind::kIban:
+        dense = {"DE89", "GB82", "WEST", "1234", "AB", "X",
+                 "7",    " ",    "  ",   "a",    "_",  "\xe9"};
+        break;
+      case internal::Kind::kSsn:
+        dense = {"1", "123", "12", "1234", "000", "-",
+                 " ", "  ",  "--", "a",    "_",   "\xe9"};
+        break;
+      default:  // IPv4
+        dense = {"1",  "0", "25", "255", "256", "199", "300",
+                 "01", ".", "..", "a",   "_",   "\xe9"};
+        break;
+    }
     for (int n = 0; n < 40000 && wrong < 5; ++n) {
       std::string s;
       const int parts = 1 + static_cast<int>(rng() % 30);
@@ -395,7 +411,8 @@ TEST_F(Equivalence, HandMatchersAgreeWithRe2) {
         }
         // Separators and word bytes are rarer than the alphabet's runs.
         std::string f = dense[rng() % dense.size()];
-        if ((f == "a" || f == "_" || f == "\xe9" || f == "  ") &&
+        if ((f == "a" || f == "_" || f == "\xe9" || f == "  " || f == "--" ||
+             f == "..") &&
             rng() % 4 != 0) {
           f = dense[0];
         }

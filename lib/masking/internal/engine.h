@@ -94,6 +94,7 @@ using HandFn = bool (*)(std::string_view text, std::size_t p, std::size_t we,
 // The hand-written matcher of a built-in kind, or null (RE2 searches).
 // PAYMENT_CARD and IBAN: their windows (runs of digits) are where the most
 // RE2 searches went, most of them rejected and retried one group later.
+// US_SSN and IPV4: fixed shapes of digits and separators.
 HandFn HandMatcher(Kind kind);
 
 struct Matcher {
