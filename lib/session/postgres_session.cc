@@ -174,6 +174,103 @@ void PutU32(char* p, uint32_t v) {
   p[3] = static_cast<char>(v);
 }
 
+// Allocation-free readers of the few fields the session needs, for frames
+// the decoder has already validated (Decoder::Next parses every frame it
+// returns). Each returns false on anything it does not expect; the caller
+// then falls back to pg::ParseAs, which names the problem. A success here
+// implies ParseAs would succeed with the same fields.
+class BodyReader {
+ public:
+  explicit BodyReader(std::string_view body) : b_(body) {}
+  bool CString(std::string_view* out) {
+    const size_t nul = b_.find('\0', at_);
+    if (nul == std::string_view::npos) return false;
+    *out = b_.substr(at_, nul - at_);
+    at_ = nul + 1;
+    return true;
+  }
+  bool Int16(int16_t* v) {
+    if (b_.size() - at_ < 2) return false;
+    const auto* u = reinterpret_cast<const unsigned char*>(b_.data() + at_);
+    *v = static_cast<int16_t>((u[0] << 8) | u[1]);
+    at_ += 2;
+    return true;
+  }
+  bool Int32(int32_t* v) {
+    if (b_.size() - at_ < 4) return false;
+    const auto* u = reinterpret_cast<const unsigned char*>(b_.data() + at_);
+    *v = static_cast<int32_t>((uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) |
+                              (uint32_t{u[2]} << 8) | uint32_t{u[3]});
+    at_ += 4;
+    return true;
+  }
+  bool Byte(char* c) {
+    if (at_ >= b_.size()) return false;
+    *c = b_[at_++];
+    return true;
+  }
+  bool Skip(size_t n) {
+    if (b_.size() - at_ < n) return false;
+    at_ += n;
+    return true;
+  }
+  bool AtEnd() const { return at_ == b_.size(); }
+
+ private:
+  std::string_view b_;
+  size_t at_ = 0;
+};
+
+// Query: the text.
+bool ReadQuery(std::string_view body, std::string_view* query) {
+  BodyReader r(body);
+  return r.CString(query) && r.AtEnd();
+}
+
+// Bind: portal, statement and result formats (parameters skipped).
+bool ReadBind(std::string_view body, std::string_view* portal,
+              std::string_view* statement, std::vector<int16_t>* formats) {
+  BodyReader r(body);
+  int16_t n = 0;
+  if (!r.CString(portal) || !r.CString(statement)) return false;
+  if (!r.Int16(&n) || n < 0 || !r.Skip(2 * static_cast<size_t>(n))) {
+    return false;
+  }
+  if (!r.Int16(&n) || n < 0) return false;
+  for (int i = 0; i < n; ++i) {
+    int32_t len = 0;
+    if (!r.Int32(&len) || len < -1) return false;
+    if (len > 0 && !r.Skip(static_cast<size_t>(len))) return false;
+  }
+  if (!r.Int16(&n) || n < 0) return false;
+  formats->resize(static_cast<size_t>(n));
+  for (int16_t& f : *formats) {
+    if (!r.Int16(&f)) return false;
+  }
+  return r.AtEnd();
+}
+
+// Describe and Close: target ('S' or 'P') and name.
+bool ReadTargetName(std::string_view body, char* target,
+                    std::string_view* name) {
+  BodyReader r(body);
+  return r.Byte(target) && (*target == 'S' || *target == 'P') &&
+         r.CString(name) && r.AtEnd();
+}
+
+// Execute: the portal.
+bool ReadExecute(std::string_view body, std::string_view* portal) {
+  BodyReader r(body);
+  int32_t max_rows = 0;
+  return r.CString(portal) && r.Int32(&max_rows) && r.AtEnd();
+}
+
+// CommandComplete: the tag.
+bool ReadTag(std::string_view body, std::string_view* tag) {
+  BodyReader r(body);
+  return r.CString(tag) && r.AtEnd();
+}
+
 v1::Decision ToRecord(Decision d) {
   switch (d) {
     case Decision::kAllow:
@@ -207,6 +304,8 @@ struct ColumnInfo {
 // A RowDescription, with each column's plan for one masker.
 struct Description {
   std::vector<ColumnInfo> columns;
+  // The columns as Result records name them (only with a recorder).
+  std::vector<v1::Column> record_columns;
 };
 
 struct StatementInfo {
@@ -277,8 +376,9 @@ struct ResultAcc {
   std::string status;
   v1::ServerError error;
   bool has_error = false;
-  std::vector<v1::Column> columns;
-  std::vector<v1::Row> sample;
+  // The record being built (with a recorder): columns and sample rows go
+  // straight in; FinishResult adds the rest.
+  v1::Result record;
   bool sample_truncated = false;
   masking::MaskCounters counters;
   const Masker* masker = nullptr;
@@ -669,9 +769,13 @@ class PostgresSession final : public Session {
     f.body = body;
     switch (type) {
       case pg::MessageType::kQuery: {
-        absl::StatusOr<pg::Query> q = pg::ParseAs<pg::Query>(f);
-        if (!q.ok()) return Malformed(q.status());
-        Command c = Decide(q->query, /*function_call=*/false);
+        std::string_view text;
+        if (!ReadQuery(body, &text)) {
+          absl::StatusOr<pg::Query> q = pg::ParseAs<pg::Query>(f);
+          if (!q.ok()) return Malformed(q.status());
+          text = q->query;
+        }
+        Command c = Decide(text, /*function_call=*/false);
         if (c.verdict.decision == Decision::kAllow) {
           forward();
           Pending p{Pending::kQuery};
@@ -724,46 +828,67 @@ class PostgresSession final : public Session {
         return;
       }
       case pg::MessageType::kBind: {
-        absl::StatusOr<pg::Bind> b = pg::ParseAs<pg::Bind>(f);
-        if (!b.ok()) return Malformed(b.status());
+        Pending e{Pending::kBind};
+        std::string_view portal, statement;
+        if (!ReadBind(body, &portal, &statement, &e.formats)) {
+          absl::StatusOr<pg::Bind> b = pg::ParseAs<pg::Bind>(f);
+          if (!b.ok()) return Malformed(b.status());
+          portal = b->portal;
+          statement = b->statement;
+          e.formats = std::move(b->result_formats);
+        }
         forward();
         ++batch_forwarded_;
-        Pending e{Pending::kBind};
-        e.name = std::string(b->portal);
-        e.statement = std::string(b->statement);
-        e.formats = std::move(b->result_formats);
+        e.name.assign(portal.data(), portal.size());
+        e.statement.assign(statement.data(), statement.size());
         pending_.push_back(std::move(e));
         return;
       }
       case pg::MessageType::kDescribe: {
-        absl::StatusOr<pg::Describe> ds = pg::ParseAs<pg::Describe>(f);
-        if (!ds.ok()) return Malformed(ds.status());
+        char target = 0;
+        std::string_view name;
+        if (!ReadTargetName(body, &target, &name)) {
+          absl::StatusOr<pg::Describe> ds = pg::ParseAs<pg::Describe>(f);
+          if (!ds.ok()) return Malformed(ds.status());
+          target = ds->target;
+          name = ds->name;
+        }
         forward();
         ++batch_forwarded_;
-        Pending e{ds->target == 'S' ? Pending::kDescribeStatement
-                                    : Pending::kDescribePortal};
-        e.name = std::string(ds->name);
+        Pending e{target == 'S' ? Pending::kDescribeStatement
+                                : Pending::kDescribePortal};
+        e.name.assign(name.data(), name.size());
         pending_.push_back(std::move(e));
         return;
       }
       case pg::MessageType::kExecute: {
-        absl::StatusOr<pg::Execute> ex = pg::ParseAs<pg::Execute>(f);
-        if (!ex.ok()) return Malformed(ex.status());
+        std::string_view portal;
+        if (!ReadExecute(body, &portal)) {
+          absl::StatusOr<pg::Execute> ex = pg::ParseAs<pg::Execute>(f);
+          if (!ex.ok()) return Malformed(ex.status());
+          portal = ex->portal;
+        }
         forward();
         ++batch_forwarded_;
         Pending e{Pending::kExecute};
-        e.name = std::string(ex->portal);
+        e.name.assign(portal.data(), portal.size());
         pending_.push_back(std::move(e));
         return;
       }
       case pg::MessageType::kClose: {
-        absl::StatusOr<pg::Close> cl = pg::ParseAs<pg::Close>(f);
-        if (!cl.ok()) return Malformed(cl.status());
+        char target = 0;
+        std::string_view name;
+        if (!ReadTargetName(body, &target, &name)) {
+          absl::StatusOr<pg::Close> cl = pg::ParseAs<pg::Close>(f);
+          if (!cl.ok()) return Malformed(cl.status());
+          target = cl->target;
+          name = cl->name;
+        }
         forward();
         ++batch_forwarded_;
         Pending e{Pending::kClose};
-        e.name = std::string(cl->name);
-        e.target = cl->target;
+        e.name.assign(name.data(), name.size());
+        e.target = target;
         pending_.push_back(std::move(e));
         return;
       }
@@ -1129,22 +1254,41 @@ class PostgresSession final : public Session {
     }
   }
 
+  // A Description is a function of the RowDescription's bytes and the
+  // masker: a client that runs the same statement again (a prepared
+  // statement's Describe, the same query text) gets the one built last time
+  // instead of parsing and planning its columns again.
   std::shared_ptr<const Description> BuildDescription(const pg::Frame& f,
                                                       const MaskChoice& mask) {
-    absl::StatusOr<pg::RowDescription> rd = pg::ParseAs<pg::RowDescription>(f);
-    auto d = std::make_shared<Description>();
-    if (!rd.ok()) return d;
-    d->columns.reserve(rd->fields.size());
-    for (const pg::FieldDescription& fd : rd->fields) {
-      ColumnInfo c;
-      c.name = std::string(fd.name);
-      c.type_oid = fd.type_oid;
-      c.format = fd.format;
-      if (mask.masker != nullptr) {
-        c.plan = mask.masker->PlanColumn(c.name, TypeName(fd.type_oid));
-      }
-      d->columns.push_back(std::move(c));
+    if (last_desc_ != nullptr && last_desc_masker_ == mask.masker &&
+        last_desc_body_ == f.body) {
+      return last_desc_;
     }
+    auto d = std::make_shared<Description>();
+    absl::StatusOr<pg::RowDescription> rd = pg::ParseAs<pg::RowDescription>(f);
+    if (rd.ok()) {
+      d->columns.reserve(rd->fields.size());
+      for (const pg::FieldDescription& fd : rd->fields) {
+        ColumnInfo c;
+        c.name = std::string(fd.name);
+        c.type_oid = fd.type_oid;
+        c.format = fd.format;
+        const std::string type = TypeName(fd.type_oid);
+        if (mask.masker != nullptr) {
+          c.plan = mask.masker->PlanColumn(c.name, type);
+        }
+        if (opt_.recorder) {
+          v1::Column col;
+          col.set_name(c.name);
+          col.set_type(type);
+          d->record_columns.push_back(std::move(col));
+        }
+        d->columns.push_back(std::move(c));
+      }
+    }
+    last_desc_body_.assign(f.body.data(), f.body.size());
+    last_desc_masker_ = mask.masker;
+    last_desc_ = d;
     return d;
   }
 
@@ -1154,12 +1298,12 @@ class PostgresSession final : public Session {
     acc_.command_id = command_id;
     acc_.rows = 0;
     acc_.bytes = frame_bytes_;
-    acc_.started = Now();
+    // Only records keep a duration: no clock read without them.
+    if (opt_.recorder) acc_.started = Now();
     acc_.status.clear();
+    if (acc_.has_error) acc_.error.Clear();
     acc_.has_error = false;
-    acc_.error.Clear();
-    acc_.columns.clear();
-    acc_.sample.clear();
+    acc_.record.Clear();
     acc_.sample_truncated = false;
     acc_.counters.Clear();
     acc_.masker = mask.masker;
@@ -1167,13 +1311,8 @@ class PostgresSession final : public Session {
 
   void NoteColumns(const Description& d) {
     if (!acc_.active || !opt_.recorder) return;
-    acc_.columns.clear();
-    for (const ColumnInfo& c : d.columns) {
-      v1::Column col;
-      col.set_name(c.name);
-      col.set_type(TypeName(c.type_oid));
-      acc_.columns.push_back(std::move(col));
-    }
+    acc_.record.clear_columns();
+    for (const v1::Column& c : d.record_columns) *acc_.record.add_columns() = c;
   }
 
   void FinishResult() {
@@ -1186,25 +1325,27 @@ class PostgresSession final : public Session {
     e.text = acc_.has_error ? acc_.error.message() : acc_.status;
     out_.events.push_back(std::move(e));
     if (!opt_.recorder) return;
-    v1::Result r;
+    // Columns and sample rows are in already; fields serialize in field
+    // order, so the bytes are those of a message built in one go.
+    v1::Result& r = acc_.record;
     r.set_command_id(acc_.command_id);
     r.set_rows(acc_.rows);
     r.set_bytes(acc_.bytes);
-    for (v1::Column& c : acc_.columns) *r.add_columns() = std::move(c);
-    for (v1::Row& row : acc_.sample) *r.add_sample_rows() = std::move(row);
     r.set_sample_truncated(acc_.sample_truncated);
     if (acc_.masker != nullptr) {
       for (size_t i = 0; i < acc_.counters.size(); ++i) {
         if (acc_.counters[i].values == 0) continue;
         v1::MaskCount* mc = r.add_masked();
-        mc->set_detector(std::string(acc_.masker->counter_name(i)));
+        const std::string_view name = acc_.masker->counter_name(i);
+        mc->set_detector(name.data(), name.size());
         mc->set_count(acc_.counters[i].values);
       }
     }
     if (acc_.has_error) *r.mutable_error() = acc_.error;
     r.set_status(acc_.status);
     r.set_duration_ns(absl::ToInt64Nanoseconds(Now() - acc_.started));
-    CheckRecorder(opt_.recorder->Result(std::move(r)));
+    // Leaves `r` empty, with the memory of an earlier result to reuse.
+    CheckRecorder(opt_.recorder->TakeResult(&r));
   }
 
   // The rows of the message at the front of the queue: their description
@@ -1334,11 +1475,13 @@ class PostgresSession final : public Session {
       case pg::MessageType::kEmptyQueryResponse:
       case pg::MessageType::kPortalSuspended: {
         copy_out_ = false;
-        std::string tag;
+        std::string_view tag;
         if (f.type == pg::MessageType::kCommandComplete) {
-          absl::StatusOr<pg::CommandComplete> cc =
-              pg::ParseAs<pg::CommandComplete>(f);
-          if (cc.ok()) tag = std::string(cc->tag);
+          if (!ReadTag(f.body, &tag)) {
+            absl::StatusOr<pg::CommandComplete> cc =
+                pg::ParseAs<pg::CommandComplete>(f);
+            if (cc.ok()) tag = cc->tag;
+          }
         } else {
           tag = f.type == pg::MessageType::kPortalSuspended ? "suspended"
                                                             : "empty";
@@ -1346,7 +1489,7 @@ class PostgresSession final : public Session {
         if (p && p->kind == Pending::kExecute) {
           ResolveExecute(p);
           StartResult(p->command_id, p->mask);
-          acc_.status = tag;
+          acc_.status.assign(tag.data(), tag.size());
           ToClient(f.bytes);
           FinishResult();
           PopFront();
@@ -1354,8 +1497,11 @@ class PostgresSession final : public Session {
         }
         if (p && p->kind == Pending::kQuery) {
           StartResult(p->command_id, p->mask);
-          acc_.status = acc_.status.empty() ? tag
-                                            : absl::StrCat(acc_.status, "; ", tag);
+          if (acc_.status.empty()) {
+            acc_.status.assign(tag.data(), tag.size());
+          } else {
+            absl::StrAppend(&acc_.status, "; ", Sv(tag));
+          }
         }
         break;
       }
@@ -1613,11 +1759,11 @@ class PostgresSession final : public Session {
   }
 
   void SampleRow(const Description* desc, const std::vector<int16_t>* formats) {
-    if (acc_.sample.size() >= sample_cap_) {
+    if (static_cast<size_t>(acc_.record.sample_rows_size()) >= sample_cap_) {
       acc_.sample_truncated = true;
       return;
     }
-    v1::Row row;
+    v1::Row& row = *acc_.record.add_sample_rows();
     uint32_t i = 0;
     for (const pg::Value& v : cells_) {
       if (!v) {
@@ -1643,12 +1789,11 @@ class PostgresSession final : public Session {
           }
           row.add_cells(std::move(hex));
         } else {
-          row.add_cells(std::string(*v));
+          row.add_cells(v->data(), v->size());
         }
       }
       ++i;
     }
-    acc_.sample.push_back(std::move(row));
   }
 
   void OnCopyData(const pg::Frame& f) {
@@ -1783,6 +1928,10 @@ class PostgresSession final : public Session {
   std::deque<Pending> pending_;
   char tx_status_ = 'I';
   std::shared_ptr<const Description> query_desc_;
+  // BuildDescription's last result and what it was built from.
+  std::shared_ptr<const Description> last_desc_;
+  std::string last_desc_body_;
+  const Masker* last_desc_masker_ = nullptr;
   bool copy_out_ = false;
   bool copy_binary_ = false;
   MaskChoice copy_mask_;

@@ -2,6 +2,7 @@
 
 #include "hoop/session/recorder.h"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -109,7 +110,8 @@ absl::Status Recorder::Append(v1::Record record) {
       }
       ++appended_;
     }
-    absl::Status s = WriteLocked(std::move(record));
+    absl::Status s = WriteLocked(record);
+    Recycle(record);
     std::lock_guard<std::mutex> l(mu_);
     ++processed_;
     if (!s.ok() && failure_.ok()) failure_ = s;
@@ -148,9 +150,10 @@ absl::Status Recorder::Append(v1::Record record) {
   queue_.push_back(std::move(record));
   ++appended_;
   if (queue_.size() > stats_.max_queue) stats_.max_queue = queue_.size();
-  // The writer sleeps only on an empty queue: wake it for the first record
-  // only, so a busy data path makes no futex call per event.
-  const bool wake = queue_.size() == 1;
+  // The writer sleeps on an empty queue, then (batch_delay_us) lets a
+  // batch gather: wake it for the first record, and when the queue is half
+  // full, so a busy data path makes no futex call per event.
+  const bool wake = queue_.size() == 1 || queue_.size() == HalfQueue();
   l.unlock();
   if (wake) not_empty_.notify_one();
   return absl::OkStatus();
@@ -169,6 +172,33 @@ HOOP_SESSION_EVENT_(Output, output)
 HOOP_SESSION_EVENT_(Error, error)
 #undef HOOP_SESSION_EVENT_
 
+absl::Status Recorder::TakeResult(v1::Result* event) {
+  std::unique_ptr<v1::Result> held;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!result_pool_.empty()) {
+      held = std::move(result_pool_.back());
+      result_pool_.pop_back();
+    }
+  }
+  if (held == nullptr) held = std::make_unique<v1::Result>();
+  held->Swap(event);  // *event: the recycled, empty one
+  v1::Record r;
+  r.set_allocated_result(held.release());
+  return Append(std::move(r));
+}
+
+void Recorder::Recycle(v1::Record& record) {
+  // A handful is enough: the data path takes one per result, the writer
+  // gives back a batch at a time.
+  constexpr size_t kMaxPooled = 64;
+  if (!record.has_result()) return;
+  std::unique_ptr<v1::Result> r(record.release_result());
+  r->Clear();
+  std::lock_guard<std::mutex> l(mu_);
+  if (result_pool_.size() < kMaxPooled) result_pool_.push_back(std::move(r));
+}
+
 absl::Status Recorder::Start(v1::SessionStart event) {
   v1::Record r;
   *r.mutable_start() = std::move(event);
@@ -181,10 +211,17 @@ absl::Status Recorder::End(v1::SessionEnd event) {
   return Append(std::move(r));
 }
 
+size_t Recorder::HalfQueue() const {
+  return std::max<size_t>(1, options_.queue_capacity / 2);
+}
+
 void Recorder::WriterLoop() {
   bool dirty = false;
+  const bool linger = options_.batch_delay_us > 0 &&
+                      options_.durability != Durability::kEveryRecord;
+  // Swapped with the queue each round: both keep their blocks.
+  std::deque<v1::Record> batch;
   for (;;) {
-    std::deque<v1::Record> batch;
     {
       std::unique_lock<std::mutex> l(mu_);
       auto ready = [&] { return !queue_.empty() || closing_; };
@@ -195,6 +232,14 @@ void Recorder::WriterLoop() {
         not_empty_.wait(l, ready);
       }
       if (queue_.empty() && closing_) break;
+      if (linger && !queue_.empty()) {
+        // Let the batch gather: one wake-up per batch, not per record.
+        not_empty_.wait_for(
+            l, std::chrono::microseconds(options_.batch_delay_us), [&] {
+              return queue_.size() >= HalfQueue() || closing_ ||
+                     flush_waiters_ > 0;
+            });
+      }
       batch.swap(queue_);
     }
     not_full_.notify_all();
@@ -203,9 +248,11 @@ void Recorder::WriterLoop() {
     {
       std::lock_guard<std::mutex> w(write_mu_);
       for (v1::Record& r : batch) {
-        absl::Status one = WriteLocked(std::move(r));
+        absl::Status one = WriteLocked(r);
         if (s.ok()) s = one;
+        Recycle(r);
       }
+      batch.clear();
       absl::Status sync = MaybeSyncLocked(false);
       if (s.ok()) s = sync;
       dirty = dirty_;
@@ -233,8 +280,8 @@ absl::Status Recorder::WriteFramed(v1::Record& record) {
         ": cap result samples and output chunks"));
     return sink_status_;
   }
-  std::string framed;
-  framed.reserve(size + 10);
+  std::string& framed = framed_;
+  framed.clear();
   for (uint64_t n = size;; n >>= 7) {
     if (n < 0x80) {
       framed.push_back(static_cast<char>(n));
@@ -254,9 +301,12 @@ absl::Status Recorder::WriteFramed(v1::Record& record) {
   ++next_seq_;
   prev_hash_ = Sha256(std::string_view(framed).substr(header));
   dirty_ = true;
+  const size_t framed_size = framed.size();
+  // Keep the buffer for the next record unless one huge record grew it.
+  if (framed.capacity() > (size_t{1} << 20)) std::string().swap(framed);
   std::lock_guard<std::mutex> l(mu_);
   ++stats_.records;
-  stats_.bytes += framed.size();
+  stats_.bytes += framed_size;
   if (record.has_checkpoint()) ++stats_.checkpoints;
   return absl::OkStatus();
 }
@@ -276,7 +326,7 @@ absl::Status Recorder::WriteCheckpointLocked(bool final) {
   return WriteFramed(r);
 }
 
-absl::Status Recorder::WriteLocked(v1::Record record) {
+absl::Status Recorder::WriteLocked(v1::Record& record) {
   HOOP_RETURN_IF_ERROR(WriteFramed(record));
   if (options_.signing_key.has_value() &&
       ++since_checkpoint_ >= options_.checkpoint_every) {
@@ -319,7 +369,12 @@ absl::Status Recorder::Flush() {
   {
     std::unique_lock<std::mutex> l(mu_);
     uint64_t target = appended_;
-    drained_.wait(l, [&] { return processed_ >= target; });
+    if (processed_ < target) {
+      ++flush_waiters_;  // the writer stops lingering
+      not_empty_.notify_all();
+      drained_.wait(l, [&] { return processed_ >= target; });
+      --flush_waiters_;
+    }
   }
   std::lock_guard<std::mutex> w(write_mu_);
   return MaybeSyncLocked(true);
@@ -357,12 +412,12 @@ absl::Status Recorder::Close() {
       e.mutable_error()->set_kind("recorder");
       e.mutable_error()->set_message(why);
       e.mutable_error()->set_fatal(true);
-      keep(WriteLocked(std::move(e)));
+      keep(WriteLocked(e));
       v1::Record end;
       end.set_time_ns(Now());
       end.mutable_end()->set_reason(v1::END_REASON_RECORDER_OVERLOADED);
       end.mutable_end()->set_detail(why);
-      keep(WriteLocked(std::move(end)));
+      keep(WriteLocked(end));
     }
     if (options_.signing_key.has_value()) keep(WriteCheckpointLocked(true));
     keep(MaybeSyncLocked(true));

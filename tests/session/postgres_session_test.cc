@@ -747,6 +747,69 @@ rules:
   // A profile that is not configured: fail closed, and say so.
   EXPECT_EQ(rows("select note from c"),
             (std::pair{std::string("[REDACTED]"), true}));
+  // The same RowDescription bytes again, under each profile in turn: the
+  // session reuses a column description only for the masker it was planned
+  // with.
+  EXPECT_EQ(rows("select note from a"),
+            (std::pair{std::string("mail [EMAIL] now"), false}));
+  EXPECT_EQ(rows("select note from b"),
+            (std::pair{std::string("mail ana@example.com now"), false}));
+  EXPECT_EQ(rows("select note from a"),
+            (std::pair{std::string("mail [EMAIL] now"), false}));
+}
+
+// pgbench -M prepared: one Parse, then Bind (parameters of every kind) /
+// Describe portal / Execute / Sync again and again. The statement is
+// classified and decided once; every execution is masked and recorded as a
+// Result of that command.
+TEST(PostgresSession, PreparedStatementExecutedRepeatedly) {
+  Harness h;
+  h.Client(Parse("P0_1", "select email from customers where id = $1") + Sync());
+  h.Server(pg::Encode(pg::ParseComplete{}) + RFQ());
+  for (int i = 0; i < 3; ++i) {
+    pg::Bind b;
+    b.statement = "P0_1";
+    const std::string id = std::to_string(40 + i);
+    b.parameter_formats = {static_cast<int16_t>(i == 2 ? 1 : 0)};
+    if (i == 1) {
+      b.parameters = {std::nullopt};
+    } else {
+      b.parameters = {std::string_view(id)};
+    }
+    const std::string batch =
+        pg::Encode(b) + Describe('P', "") + Execute("") + Sync();
+    const Output& c = h.Client(batch);
+    EXPECT_EQ(Concat(c.to_server), batch) << i;
+    h.Server(pg::Encode(pg::BindComplete{}) + RowDesc({{"email", 25}}) +
+             Row({"ian@example.com"}) + CC("SELECT 1") + RFQ());
+  }
+  EXPECT_THAT(h.to_client, Not(HasSubstr("ian@example.com")));
+  EXPECT_EQ(h.session->stats().commands, 1u);
+  EXPECT_EQ(h.session->stats().cells_masked, 3u);
+  h.session->Finish(v1::END_REASON_CLIENT_CLOSED, "");
+  int commands = 0;
+  uint64_t command_id = 0;
+  std::vector<v1::Result> results;
+  for (const auto& r : h.Records()) {
+    if (r.has_command()) {
+      ++commands;
+      command_id = r.command().command_id();
+    }
+    if (r.has_result()) results.push_back(r.result());
+  }
+  EXPECT_EQ(commands, 1);
+  // The Parse's own answer (ParseComplete + ReadyForQuery) is not a result;
+  // each execution is.
+  ASSERT_EQ(results.size(), 3u);
+  for (const v1::Result& r : results) {
+    EXPECT_EQ(r.command_id(), command_id);
+    EXPECT_EQ(r.rows(), 1u);
+    EXPECT_EQ(r.status(), "SELECT 1");
+    ASSERT_EQ(r.sample_rows_size(), 1);
+    EXPECT_EQ(r.sample_rows(0).cells(0), "[EMAIL]");
+    ASSERT_GE(r.masked_size(), 1);
+    EXPECT_EQ(r.masked(0).detector(), "EMAIL");
+  }
 }
 
 }  // namespace

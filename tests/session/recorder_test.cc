@@ -183,6 +183,33 @@ TEST(RecorderTest, FlushWaitsForEverythingAppended) {
   EXPECT_EQ(f.sink->syncs(), 1);
 }
 
+// The writer lets a batch gather (batch_delay_us), but never past a Flush
+// or a Close, and a queue half full wakes it at once.
+TEST(RecorderTest, BatchDelayNeverHoldsFlushCloseOrAFullQueue) {
+  Fixture f;
+  RecorderOptions o;
+  o.durability = Durability::kAtClose;
+  o.batch_delay_us = 60'000'000;  // a minute: only a wake-up can end it
+  o.queue_capacity = 8;
+  auto rec = f.Make(o);
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(rec->Command(Cmd(1, "x")).ok());
+  ASSERT_TRUE(rec->Flush().ok());
+  EXPECT_EQ(f.sink->records().size(), 1u);
+  // Half the queue (4 records) wakes the writer without a Flush.
+  for (int i = 2; i <= 5; ++i) ASSERT_TRUE(rec->Command(Cmd(i, "x")).ok());
+  for (int i = 0; i < 400 && f.sink->records().size() < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(f.sink->records().size(), 5u);
+  // kBlock with a full queue: Append waits for the writer, which wakes.
+  for (int i = 6; i <= 40; ++i) ASSERT_TRUE(rec->Command(Cmd(i, "x")).ok());
+  ASSERT_TRUE(rec->Close().ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+  EXPECT_EQ(f.sink->records().size(), 41u);  // + the final checkpoint
+  EXPECT_TRUE(f.Verify().ok());
+}
+
 // A sink that holds every Write until released.
 struct Gate {
   std::mutex mu;
