@@ -700,19 +700,27 @@ BENCHMARK(BM_RoundTrip_Decode)->UseRealTime();
 BENCHMARK(BM_RoundTrip_Session_NoMask)->UseRealTime();
 BENCHMARK(BM_RoundTrip_Session)->UseRealTime();
 BENCHMARK(BM_RoundTrip_Session_Record)->UseRealTime();
-BENCHMARK(BM_PgbenchPrepared_Decode);
-BENCHMARK(BM_PgbenchPrepared_NoMask);
-BENCHMARK(BM_PgbenchPrepared_Mask);
-BENCHMARK(BM_PgbenchPrepared_RecordNull);
-BENCHMARK(BM_PgbenchPrepared_RecordFile);
-BENCHMARK(BM_PgbenchPrepared_RecordSigned);
-BENCHMARK(BM_PgbenchSimple_Decode);
-BENCHMARK(BM_PgbenchSimple_ClassifyDecide);
-BENCHMARK(BM_PgbenchSimple_NoMask);
-BENCHMARK(BM_PgbenchSimple_Mask);
-BENCHMARK(BM_PgbenchSimple_RecordNull);
-BENCHMARK(BM_PgbenchSimple_RecordFile);
-BENCHMARK(BM_PgbenchSimple_RecordSigned);
+// HOOP_BENCH_ITERATIONS=n runs each pgbench case exactly n times: under
+// `valgrind --tool=callgrind`, two runs with different n give instructions
+// per round trip (all threads), whatever else the machine is doing.
+void FixedIterations(benchmark::internal::Benchmark* b) {
+  if (const char* n = std::getenv("HOOP_BENCH_ITERATIONS")) {
+    b->Iterations(std::atoi(n));
+  }
+}
+BENCHMARK(BM_PgbenchPrepared_Decode)->Apply(FixedIterations);
+BENCHMARK(BM_PgbenchPrepared_NoMask)->Apply(FixedIterations);
+BENCHMARK(BM_PgbenchPrepared_Mask)->Apply(FixedIterations);
+BENCHMARK(BM_PgbenchPrepared_RecordNull)->Apply(FixedIterations);
+BENCHMARK(BM_PgbenchPrepared_RecordFile)->Apply(FixedIterations);
+BENCHMARK(BM_PgbenchPrepared_RecordSigned)->Apply(FixedIterations);
+BENCHMARK(BM_PgbenchSimple_Decode)->Apply(FixedIterations);
+BENCHMARK(BM_PgbenchSimple_ClassifyDecide)->Apply(FixedIterations);
+BENCHMARK(BM_PgbenchSimple_NoMask)->Apply(FixedIterations);
+BENCHMARK(BM_PgbenchSimple_Mask)->Apply(FixedIterations);
+BENCHMARK(BM_PgbenchSimple_RecordNull)->Apply(FixedIterations);
+BENCHMARK(BM_PgbenchSimple_RecordFile)->Apply(FixedIterations);
+BENCHMARK(BM_PgbenchSimple_RecordSigned)->Apply(FixedIterations);
 
 }  // namespace
 
