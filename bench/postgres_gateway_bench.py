@@ -57,7 +57,7 @@ class Knobs:
     """Every GWBENCH_* knob, with its default (see bench/README.md)."""
 
     def __init__(self):
-        self.duration = env_int("GWBENCH_DURATION", 8)
+        self.duration = env_int("GWBENCH_DURATION", 6)
         self.rounds = env_int("GWBENCH_ROUNDS", 3)
         self.clients = env_int("GWBENCH_CLIENTS", 8)
         self.threads = env_int("GWBENCH_THREADS", 2)
@@ -249,8 +249,17 @@ def run(args, env_extra=None, timeout=600, check=True, as_user=None,
         stdout=subprocess.PIPE):
     env = dict(os.environ)
     env.update(env_extra or {})
-    p = subprocess.run(args, env=env, stdout=stdout, stderr=subprocess.PIPE,
-                       text=True, timeout=timeout, **(as_user or {}))
+    try:
+        p = subprocess.run(args, env=env, stdout=stdout,
+                           stderr=subprocess.PIPE, text=True, timeout=timeout,
+                           **(as_user or {}))
+    except subprocess.TimeoutExpired as e:  # killed by run(): say so
+        out = e.stdout.decode(errors="replace") \
+            if isinstance(e.stdout, bytes) else (e.stdout or "")
+        err = e.stderr.decode(errors="replace") \
+            if isinstance(e.stderr, bytes) else (e.stderr or "")
+        p = subprocess.CompletedProcess(
+            args, -9, out, err + f"\ntimed out after {timeout} s (killed)")
     if check and p.returncode != 0:
         raise BenchError(f"{shlex.join(args)} exited {p.returncode}:\n"
                          f"{(p.stderr or '')[-2000:]}{(p.stdout or '')[-2000:]}")
@@ -272,7 +281,8 @@ class Bench:
         self.results = []
         self.raw = open(args.out, "w")
         self.token = None
-        self.gateways = {}  # target -> (binary, masking)
+        self.gateways = {}  # gateway target -> its records dir
+        self.logs = {}  # proxy target -> its log file
         self.large_bytes = 0
 
     # -- setup --
@@ -396,6 +406,7 @@ listen pg
         logp = os.path.join(d, "haproxy.log")
         self.s.spawn("haproxy", [self.a.haproxy, "-db", "-f", cfg], logp,
                      cwd=d)
+        self.logs["haproxy"] = logp
         self.s.wait_listening("haproxy", port, logp)
         self.ports["haproxy"] = port
 
@@ -434,6 +445,7 @@ pidfile = {d}/pgbouncer.pid
         logp = os.path.join(d, "pgbouncer.log")
         self.s.spawn("pgbouncer", [self.a.pgbouncer, ini], logp,
                      as_postgres=True, cwd=d)
+        self.logs["pgbouncer"] = logp
         self.s.wait_listening("pgbouncer", port, logp)
         self.ports["pgbouncer"] = port
 
@@ -491,6 +503,7 @@ resources:
 """)
         logp = os.path.join(d, "gateway.log")
         self.s.spawn(target, [binary, "--config", cfg], logp, cwd=d)
+        self.logs[target] = logp
         self.s.wait_listening(target, port, logp)
         self.ports[target] = port
         self.gateways[target] = os.path.join(d, "records")
@@ -536,6 +549,8 @@ resources:
         return out, (cpu1 - cpu0) if pid else None, busy, wall
 
     def after_run(self, target, rec):
+        if "error" in rec and target != "direct":
+            rec["proxy_log_tail"] = tail(self.logs[target], 1500)
         if target in self.gateways:
             rec["records_bytes"] = dir_bytes(self.gateways[target])
             clear_dir(self.gateways[target])
@@ -558,9 +573,12 @@ resources:
         args.append(BENCH_DB)
         env = self.bench_env(target)
 
+        seconds = self.k.conn_duration if workload == "conn" \
+            else self.k.duration
+
         def go():
             return run(args, env_extra=env, check=False,
-                       timeout=self.k.duration * 4 + 60)
+                       timeout=seconds * 3 + 30)
 
         p, cpu, busy, wall = self.measure(target, go)
         text = p.stdout + p.stderr
@@ -868,6 +886,10 @@ def main():
         ok = True
     except BenchError as e:
         log(f"postgres_gateway_bench: FAILED: {e}")
+    except Exception:  # a bug here: still stop everything, keep the runs
+        import traceback
+        traceback.print_exc()
+        log("postgres_gateway_bench: FAILED (the tables below are partial)")
     except KeyboardInterrupt as e:
         log(f"postgres_gateway_bench: interrupted ({e or 'Ctrl-C'}): "
             "the tables below are partial")

@@ -7,7 +7,7 @@
 #
 #   bench/postgres_gateway_bench.sh [BUILD_DIR]        (default: $BUILD or build)
 #
-# Knobs (environment): GWBENCH_DURATION (s per pgbench run, 8),
+# Knobs (environment): GWBENCH_DURATION (s per pgbench run, 6),
 # GWBENCH_ROUNDS (3), GWBENCH_CLIENTS (8), GWBENCH_THREADS (2),
 # GWBENCH_SCALE (8), GWBENCH_ROWS (1000000), GWBENCH_CONN_DURATION (4),
 # GWBENCH_WORKLOADS ("select-prepared select-simple tpcb large conn"),
