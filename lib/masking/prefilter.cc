@@ -41,7 +41,7 @@ enum : std::uint8_t {
   kCLocal = 1 << 2,    // [A-Za-z0-9._%+-]: e-mail local part
   kCDomain = 1 << 3,   // [A-Za-z0-9.-]: e-mail domain
   kCIban = 1 << 4,     // [A-Z0-9]
-  kCUrlStop = 1 << 5,  // [\s/?#"'<>]: ends a URL authority
+  kCUrlStop = 1 << 5,  // [\s/?#"'<>]: ends a URL authority (RE2's \s: no \v)
 };
 
 struct Tables {
@@ -75,8 +75,8 @@ struct Tables {
       if (digit || upper || lower || c == '.' || c == '-') cls[c] |= kCDomain;
       if (digit || upper) cls[c] |= kCIban;
       if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-          c == '\v' || c == '/' || c == '?' || c == '#' || c == '"' ||
-          c == '\'' || c == '<' || c == '>') {
+          c == '/' || c == '?' || c == '#' || c == '"' || c == '\'' ||
+          c == '<' || c == '>') {
         cls[c] |= kCUrlStop;
       }
     }

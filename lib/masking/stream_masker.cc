@@ -228,8 +228,12 @@ std::size_t Settled(const Masker::Rep& rep, std::string_view t,
         // The trailing run of non-space bytes holds a "://" (the password
         // or its '@' may still come), or ends in what may become a scheme
         // and "://".
+        // (RE2's \s, which the pattern excludes, has no '\v': a password
+        // may hold one.)
         std::size_t r = n;
-        while (r > floor && !Space(static_cast<unsigned char>(t[r - 1])) &&
+        while (r > floor &&
+               (t[r - 1] == '\v' ||
+                !Space(static_cast<unsigned char>(t[r - 1]))) &&
                t[r - 1] != '"' && t[r - 1] != '\'' && t[r - 1] != '<' &&
                t[r - 1] != '>') {
           --r;

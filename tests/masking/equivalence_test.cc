@@ -174,7 +174,10 @@ TEST_F(Equivalence, RandomFragments) {
       "+44 20",
       "4111 1111 1111 1111",
       "ü",
-      "中"};
+      "中",
+      "\v",
+      "\t",
+      "\xff"};
   std::mt19937 rng(12345);
   int mismatches = 0;
   for (int n = 0; n < 60000 && mismatches < 5; ++n) {
