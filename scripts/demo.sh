@@ -14,7 +14,8 @@
 #      `hoopctl token` (a real deployment uses its identity provider's);
 #   4. through the gateway: the agent's SELECT comes back masked, its DROP
 #      TABLE is refused, its DELETE is held until the DBA approves it with
-#      `hoopctl approvals approve`, then runs;
+#      `hoopctl approvals approve --token $DBA` (the agent's own attempt to
+#      approve it is refused), then runs;
 #   5. SIGTERM stops the gateway (records flushed and signed), then
 #      `hoopctl review` prints the access review and `hoopctl verify` proves
 #      the records whole.
@@ -297,9 +298,20 @@ request=$("$hoopctl" approvals list --json | grep -o '"id": *"[^"]*"' | head -1 
             sed 's/.*"\([^"]*\)"$/\1/')
 [[ -n $request ]] || die "no held request listed"
 state "request_id=$request"
+say "" "Approving takes an approver's ID token (admin.require_token): the gateway" \
+    "records the token's subject, and refuses anyone outside the rule's" \
+    "approver groups, or the requester. The agent cannot approve its own DELETE:"
+self_rc=0
+run "hoopctl approvals approve $request --token \$AGENT --reason \"looks fine to me\"" \
+  "$hoopctl" approvals approve "$request" --token "$AGENT" --reason "looks fine to me" 2>&1 ||
+  self_rc=$?
+((self_rc != 0)) || die "the agent approved its own command"
+refused_count=$(count_carts)
+state "carts_after_self_approval=$refused_count"
+say "(hoopctl exit status $self_rc; carts still has $refused_count rows.) The DBA can:"
 reason="OPS-1234: weekly clean-up of carts abandoned for 30 days"
-run "hoopctl approvals approve $request --as ana@example.com --reason \"$reason\"" \
-  "$hoopctl" approvals approve "$request" --as ana@example.com --reason "$reason"
+run "hoopctl approvals approve $request --token \$DBA --reason \"$reason\"" \
+  "$hoopctl" approvals approve "$request" --token "$DBA" --reason "$reason"
 delete_rc=0
 wait "$psql_pid" || delete_rc=$?
 psql_pid=''

@@ -10,8 +10,9 @@ what it must show, not just that it exits 0:
 - the agent's DROP TABLE is refused (SQLSTATE 42501, the policy's message)
   and the table is still there;
 - the DELETE is held (a notice with the request id), the rows are untouched
-  while it waits (counted straight from PostgreSQL), it runs only after
-  `hoopctl approvals approve`, and removes exactly the six old carts;
+  while it waits (counted straight from PostgreSQL), the agent's attempt to
+  approve it itself is refused (403), it runs only after the DBA's
+  `hoopctl approvals approve --token`, and removes exactly the six old carts;
 - `hoopctl review` names both identities, the denial, the approval with its
   approver and reason; `hoopctl verify` finds every session whole;
 - it takes under a minute; afterwards neither PostgreSQL nor the gateway runs
@@ -168,7 +169,13 @@ def full_run(state_file):
           "(want 10: nothing ran)")
     check(state.get("carts_after") == "4",
           f"carts after approval: {state.get('carts_after')} (want 4)")
-    approve = held.find(f"$ hoopctl approvals approve {rid} --as ana@example.com")
+    check(f"$ hoopctl approvals approve {rid} --token $AGENT" in held and
+          f"etl-agent may not approve their own command (HTTP 403)" in held,
+          "the agent's approval of its own DELETE was not refused", held)
+    check(state.get("carts_after_self_approval") == "10",
+          "carts after the agent's refused approval: "
+          f"{state.get('carts_after_self_approval')} (want 10)")
+    approve = held.find(f"$ hoopctl approvals approve {rid} --token $DBA")
     done = held.find("[psql] DELETE 6")
     check(approve >= 0 and done > approve,
           "DELETE 6 is not shown after the approval", held)
