@@ -147,7 +147,7 @@ free_port() {
     (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null || { echo "$p"; return; }
   done
 }
-for attempt in 1 2 3; do
+for _ in 1 2 3; do
   pg_port=$(free_port)
   (cd "$pgdir" && exec "${as_pg[@]}" "$pgbin/postgres" -D "$pgdir/data" -p "$pg_port" \
      > "$pgdir/server.log" 2>&1) &
@@ -330,7 +330,7 @@ wait "$gw_pid" || gw_rc=$?
 gw_pid=''
 sed -n 's/^\(hoop-pg-gateway: .*\(shutting down\|stopped\).*\)/  \1/p' "$gwdir/gateway.log"
 ((gw_rc == 0)) || die "the gateway exited with $gw_rc: $(tail -5 "$gwdir/gateway.log")"
-say "  $(ls "$gwdir/records" | wc -l) record files in $gwdir/records"
+say "  $(find "$gwdir/records" -name "*.hooprec" | wc -l) record files in $gwdir/records"
 
 # --- 7. the access review ------------------------------------------------------------
 section "7. The access review: who accessed what, and did it comply"
