@@ -64,7 +64,8 @@
 //                                    costs both threads a few microseconds
 //                                    of kernel time). 0: write at once.
 //                                    kEveryRecord, Flush and Close never
-//                                    wait; a queue half full wakes it too.
+//                                    wait; 64 queued records (or half the
+//                                    queue, if less) wake it too.
 //
 // Thread-safety: Append and the event helpers may be called from several
 // threads (they serialize); records keep the order of Append calls. Close
