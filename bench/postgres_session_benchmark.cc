@@ -599,6 +599,9 @@ void PgbenchSession(benchmark::State& state, const Pgbench& b, PgMode mode) {
     if (!sink.ok()) std::abort();
     session::RecorderOptions ro;
     ro.session_id = o.common.session_id;
+    if (const char* d = std::getenv("HOOP_BENCH_BATCH_DELAY_US")) {
+      ro.batch_delay_us = std::atoll(d);
+    }
     if (mode == PgMode::kRecordSigned) ro.signing_key = BenchKey();
     auto rec = session::Recorder::Create(ro, *std::move(sink));
     if (!rec.ok()) std::abort();
