@@ -215,8 +215,7 @@ size_t Recorder::HalfQueue() const {
   // Half the queue, and at most kWakeBatch records: batches stay small
   // enough for the Result pool (Recycle) to cover them.
   constexpr size_t kWakeBatch = 64;
-  return std::max<size_t>(
-      1, std::min(options_.queue_capacity / 2, kWakeBatch));
+  return std::max<size_t>(1, std::min(options_.queue_capacity / 2, kWakeBatch));
 }
 
 void Recorder::WriterLoop() {
