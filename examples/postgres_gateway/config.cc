@@ -207,7 +207,7 @@ GatewayConfig Parse(const YAML::Node& root, const std::string& base) {
   CheckMap(root, "",
            {"listen", "tls", "allow_cleartext_on_loopback", "admin",
             "records_dir", "signing_key_file", "gateway_id",
-            "review_timeout_seconds", "resources"});
+            "review_timeout_seconds", "log_statements", "resources"});
   GatewayConfig c;
   if (!root["listen"]) Fail(root, "listen", "required");
   c.listen = ParseEndpoint(root["listen"], "listen");
@@ -235,6 +235,8 @@ GatewayConfig Parse(const YAML::Node& root, const std::string& base) {
         Join(base, NonEmpty(root, "signing_key_file", "signing_key_file"));
   if (root["gateway_id"])
     c.gateway_id = NonEmpty(root, "gateway_id", "gateway_id");
+  if (root["log_statements"])
+    c.log_statements = Bool(root["log_statements"], "log_statements");
   if (root["review_timeout_seconds"])
     c.review_timeout_seconds = static_cast<int>(Integer(
         root["review_timeout_seconds"], "review_timeout_seconds", 1, 86400));

@@ -21,6 +21,8 @@
 //                                        # checkpoints in the records
 //   gateway_id: gw-1                     # optional, recorded
 //   review_timeout_seconds: 300          # optional
+//   log_statements: false                # optional: log allowed statements
+//                                        # too (denied and held always are)
 //   resources:
 //     - name: shop                       # what clients give as dbname
 //       upstream: {host: 127.0.0.1, port: 5432, database: shop,
@@ -109,6 +111,7 @@ struct GatewayConfig {
   std::string signing_key_file;
   std::string gateway_id = "hoop-pg-gateway";
   int review_timeout_seconds = 300;
+  bool log_statements = false;  // log allowed statements too (stderr)
   std::vector<ResourceConfig> resources;
 };
 

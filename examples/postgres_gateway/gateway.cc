@@ -747,11 +747,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
               c.reviewed++;
               break;
           }
-          commands_[e.command_id] = {e.text, e.rule_id};
-          Log("session " + session_id_ + ": " + identity_.subject + ": " +
-              std::string(policy::DecisionName(e.decision)) +
-              (e.rule_id.empty() ? "" : " (" + e.rule_id + ")") + ": " +
-              e.text);
+          // Kept only until the approval request that follows names it.
+          if (e.decision == policy::Decision::kReview)
+            commands_[e.command_id] = {e.text, e.rule_id};
+          // The records have every statement; the log, by default, only
+          // what was refused or held (a line per allowed statement costs a
+          // write(2) per transaction).
+          if (e.decision != policy::Decision::kAllow ||
+              gw_.config_.log_statements)
+            Log("session " + session_id_ + ": " + identity_.subject + ": " +
+                std::string(policy::DecisionName(e.decision)) +
+                (e.rule_id.empty() ? "" : " (" + e.rule_id + ")") + ": " +
+                e.text);
           break;
         case session::EventKind::kApprovalRequested: {
           HeldCommand h;
@@ -763,6 +770,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
           if (it != commands_.end()) {
             h.statement = it->second.first;
             h.rule_id = it->second.second;
+            commands_.erase(it);
           }
           h.since = absl::Now();
           held_.push_back(std::move(h));
@@ -794,7 +802,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
               std::string(session::ResolutionName(e.resolution)));
           break;
         case session::EventKind::kResult:
-          commands_.erase(e.command_id);
+          if (!commands_.empty()) commands_.erase(e.command_id);
           break;
         case session::EventKind::kError:
           Log("session " + session_id_ + ": error" +
