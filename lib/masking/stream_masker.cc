@@ -198,8 +198,12 @@ std::size_t Settled(const Masker::Rep& rep, std::string_view t,
               x, std::min<std::size_t>(
                      eol == std::string_view::npos ? n - x : eol - x, 90));
           bool line_done = eol != std::string_view::npos || n - x >= 90;
-          if (line.find("PRIVATE KEY-----") != std::string_view::npos) {
-            std::size_t end = t.find("-----END ", x + 11);
+          if (std::size_t key = line.find("PRIVATE KEY-----");
+              key != std::string_view::npos) {
+            // ExtendPem looks for the END line after the BEGIN match, so
+            // must we: a "-----END " overlapping the BEGIN line's dashes
+            // ("KEY-------END ") is not this block's end.
+            std::size_t end = t.find("-----END ", x + key + 16);
             std::size_t tail = end == std::string_view::npos
                                    ? std::string_view::npos
                                    : t.find("PRIVATE KEY-----", end);

@@ -218,6 +218,26 @@ TEST(StreamMaskerTest, UrlPasswordWithAVerticalTabAtEveryCut) {
   }
 }
 
+// A private-key BEGIN line glued to a "-----END " ("KEY-------END "): the
+// block's END is searched after the BEGIN match, in the whole text and in
+// the stream alike, so a later BEGIN line's "PRIVATE KEY-----" near that
+// overlapping "-----END " does not make the stream think the block closed
+// (found by masking_fuzzer; the whole-text extent runs to the last body
+// byte, and the stream must hold back until it has it).
+TEST(StreamMaskerTest, PemEndOverlappingTheBeginLineAtEveryCut) {
+  auto m = Masker::Default();
+  static const char kIn[] =
+      "\x13.\xe1xox----------BEGIN RSA PRIVATE KEY-------END \faaa-"
+      "AAAAAAAAA:AA---\nMIILB\nBEGIN RSA PRIVATE KEY-----\nMIILB\n"
+      "-----END \f\f\f\f\f\f\f\f\f\f\f\f\f\f\f\f\f0.0.0.16\0\0\0\0\0\0\0";
+  const std::string in(kIn, sizeof(kIn) - 1);
+  const std::string want = Whole(*m, in);
+  EXPECT_EQ(want.find("MIILB"), std::string::npos) << want;
+  for (std::size_t cut = 1; cut < in.size(); ++cut) {
+    EXPECT_EQ(Chunked(*m, in, {cut}), want) << "cut at " << cut;
+  }
+}
+
 TEST(StreamMaskerTest, DefaultProfileRandomSplits) {
   auto m = Masker::Default();
   std::string in;
