@@ -16,7 +16,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -115,74 +114,6 @@ std::string ReadFile(const std::string& path) {
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
-}
-
-std::string Base64Url(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(bytes.data()),
-                      static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return out;
-}
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-// An Ed25519 signing key with its JWK.
-struct TokenKey {
-  Pkey key;
-  std::string kid;
-  nlohmann::json Jwk() const {
-    unsigned char raw[32];
-    std::size_t len = sizeof(raw);
-    EVP_PKEY_get_raw_public_key(key.get(), raw, &len);
-    return {{"kty", "OKP"},
-            {"crv", "Ed25519"},
-            {"use", "sig"},
-            {"alg", "EdDSA"},
-            {"kid", kid},
-            {"x", Base64Url(std::string(reinterpret_cast<char*>(raw), len))}};
-  }
-};
-
-TokenKey NewKey(std::string kid) {
-  return {Pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")), std::move(kid)};
-}
-
-// A compact JWS (EdDSA) over `claims`.
-std::string Mint(const TokenKey& k, const nlohmann::json& claims) {
-  const nlohmann::json header = {
-      {"alg", "EdDSA"}, {"typ", "JWT"}, {"kid", k.kid}};
-  const std::string input =
-      Base64Url(header.dump()) + "." + Base64Url(claims.dump());
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  unsigned char sig[64];
-  std::size_t len = sizeof(sig);
-  EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, k.key.get());
-  EVP_DigestSign(ctx, sig, &len,
-                 reinterpret_cast<const unsigned char*>(input.data()),
-                 input.size());
-  EVP_MD_CTX_free(ctx);
-  return input + "." +
-         Base64Url(std::string(reinterpret_cast<char*>(sig), len));
-}
-
-nlohmann::json Claims(const std::string& sub, const std::string& kind,
-                      const std::vector<std::string>& groups) {
-  const int64_t now = absl::ToUnixSeconds(absl::Now());
-  return {{"iss", kIssuer},   {"aud", kAudience},
-          {"sub", sub},       {"email", sub + "@hoop.test"},
-          {"groups", groups}, {"kind", kind},
-          {"iat", now},       {"exp", now + 600}};
 }
 
 int FreePort() {
@@ -285,6 +216,73 @@ Ran RunChild(const std::vector<std::string>& argv,
   static int counter = 0;
   const std::string base = TempDir() + "/run-" + std::to_string(++counter);
   return Wait(Spawn(argv, env, base), base, timeout);
+}
+
+// --- ID tokens ---------------------------------------------------------------
+//
+// Keys and tokens come from `hoopctl token keygen|mint`, the tool the demo
+// uses, so the gateway is tested against exactly what that tool mints.
+
+// An Ed25519 signing key (PEM) and its public JWKS, written by hoopctl.
+struct TokenKey {
+  std::string pem;
+  std::string jwks;
+  std::string kid;
+};
+
+// Writes a new key as <dir>/<name>.pem and <dir>/<name>.jwks.json; empty
+// paths if hoopctl failed (the error goes to the test log).
+TokenKey NewKey(const std::string& dir, const std::string& name,
+                const std::string& kid) {
+  TokenKey k{dir + "/" + name + ".pem", dir + "/" + name + ".jwks.json", kid};
+  const Ran r = RunChild({HOOP_HOOPCTL_BIN, "token", "keygen", "--key", k.pem,
+                          "--jwks", k.jwks, "--kid", kid});
+  if (r.exit_code != 0) {
+    ADD_FAILURE() << "hoopctl token keygen: " << r.err;
+    return {};
+  }
+  return k;
+}
+
+// What a token claims; `ttl` is seconds until exp (negative: expired).
+struct Claims {
+  std::string sub;
+  std::string kind;
+  std::vector<std::string> groups;
+  int64_t ttl = 3600;
+  std::string audience = kAudience;
+};
+
+// A compact EdDSA JWS: iss, aud, sub, groups, email (sub@hoop.test), kind,
+// iat/nbf now and exp now + ttl.
+std::string Mint(const TokenKey& k, const Claims& c) {
+  std::vector<std::string> a = {HOOP_HOOPCTL_BIN,
+                                "token",
+                                "mint",
+                                "--key",
+                                k.pem,
+                                "--kid",
+                                k.kid,
+                                "--issuer",
+                                kIssuer,
+                                "--audience",
+                                c.audience,
+                                "--subject",
+                                c.sub,
+                                "--claim",
+                                "email=" + c.sub + "@hoop.test",
+                                "--claim",
+                                "kind=" + c.kind,
+                                "--ttl",
+                                std::to_string(c.ttl)};
+  for (const std::string& g : c.groups) {
+    a.push_back("--group");
+    a.push_back(g);
+  }
+  Ran r = RunChild(a);
+  if (r.exit_code != 0) ADD_FAILURE() << "hoopctl token mint: " << r.err;
+  while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+  return r.out;
 }
 
 // A test PKI in `dir`: a CA (ca.crt), the database server's certificate
@@ -453,11 +451,14 @@ class GatewayTest : public ::testing::Test {
 
     // Identity provider: a JWKS with one Ed25519 key; a second key is not
     // in it (a token signed by it must be refused).
-    key_ = new TokenKey(NewKey("idp-key-1"));
-    foreign_key_ = new TokenKey(NewKey("idp-key-1"));
     const std::string dir = TempDir();
-    WriteFile(dir + "/jwks.json",
-              nlohmann::json{{"keys", {key_->Jwk()}}}.dump(2));
+    key_ = new TokenKey(NewKey(dir, "idp", "idp-key-1"));
+    foreign_key_ = new TokenKey(NewKey(dir, "foreign", "idp-key-1"));
+    WriteFile(dir + "/jwks.json", ReadFile(key_->jwks));
+    if (key_->pem.empty() || foreign_key_->pem.empty()) {
+      *start_error_ = "hoopctl token keygen failed";
+      return;
+    }
     WriteFile(dir + "/policy.yaml", kPolicy);
     absl::StatusOr<session::SigningKey> records_key =
         session::SigningKey::Generate();
@@ -576,8 +577,11 @@ class GatewayTest : public ::testing::Test {
     ASSERT_GT(gateway_pid_, 0);
   }
 
+  // The agent's token, minted once (a hoopctl run per psql would add up).
   static std::string Agent() {
-    return Mint(*key_, Claims("etl-agent", "agent", {"automation"}));
+    static const std::string* token = new std::string(
+        Mint(*key_, Claims{"etl-agent", "agent", {"automation"}}));
+    return *token;
   }
 
   static std::string PsqlBin() {
@@ -877,17 +881,16 @@ TEST_F(GatewayTest, DropTableIsDeniedWithThePolicyMessage) {
 
 TEST_F(GatewayTest, BadTokensAreRefusedAndNeverReachTheDatabase) {
   const int before = ConnectionsLogged();
-  nlohmann::json expired = Claims("etl-agent", "agent", {"automation"});
-  expired["exp"] = absl::ToUnixSeconds(absl::Now()) - 3600;
-  expired["iat"] = absl::ToUnixSeconds(absl::Now()) - 7200;
-  nlohmann::json wrong_aud = Claims("etl-agent", "agent", {"automation"});
-  wrong_aud["aud"] = "someone-else";
+  Claims expired{"etl-agent", "agent", {"automation"}};
+  expired.ttl = -3600;
+  Claims wrong_aud{"etl-agent", "agent", {"automation"}};
+  wrong_aud.audience = "someone-else";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"garbage", "not-a-token"},
       {"expired", Mint(*key_, expired)},
       {"wrong audience", Mint(*key_, wrong_aud)},
       {"foreign key",
-       Mint(*foreign_key_, Claims("etl-agent", "agent", {"automation"}))},
+       Mint(*foreign_key_, Claims{"etl-agent", "agent", {"automation"}})},
       {"empty", ""},
   };
   for (const auto& [name, token] : cases) {
@@ -1873,13 +1876,13 @@ TEST_F(GatewayTest, ApproversAuthenticateWithTokensWhenRequired) {
   EXPECT_EQ(bad_token.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(bad_token.err, "HTTP 401")) << bad_token.err;
   const Ran analyst =
-      approve({"--token", Mint(*key_, Claims("bob", "person", {"analysts"}))});
+      approve({"--token", Mint(*key_, Claims{"bob", "person", {"analysts"}})});
   EXPECT_EQ(analyst.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(analyst.err, "HTTP 403")) << analyst.err;
   EXPECT_TRUE(absl::StrContains(analyst.err, "none of the groups"))
       << analyst.err;
   const Ran own =
-      approve({"--token", Mint(*key_, Claims("etl-agent", "agent", {"dba"}))});
+      approve({"--token", Mint(*key_, Claims{"etl-agent", "agent", {"dba"}})});
   EXPECT_EQ(own.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(own.err, "HTTP 403")) << own.err;
   EXPECT_TRUE(absl::StrContains(own.err, "their own command")) << own.err;
@@ -1889,7 +1892,7 @@ TEST_F(GatewayTest, ApproversAuthenticateWithTokensWhenRequired) {
   const Ran dba =
       approve({"--as", "someone-else"},
               {"HOOP_TOKEN=" +
-               Mint(*key_, Claims("dba-ana", "person", {"dba", "staff"}))});
+               Mint(*key_, Claims{"dba-ana", "person", {"dba", "staff"}})});
   EXPECT_EQ(dba.exit_code, 0) << dba.err;
   EXPECT_TRUE(absl::StrContains(dba.out, "approved by dba-ana")) << dba.out;
   const Ran r = Wait(psql, psql_base, absl::Seconds(30));
