@@ -1187,10 +1187,46 @@ __attribute__((always_inline)) inline bool QuickTest(const Classes<M>& c) {
 #if defined(__SSE2__)
 namespace {
 
-// QuickTest() with AVX-512BW, fused: the value is one or two masked loads
-// and each class is compared only when a test needs it, in an order that
-// lets most values out early (no '@'/'_', no digits, ...). M as in
-// Classes. Lambdas would not inherit the target, hence macros.
+// The lazy form of QuickTest(), shared by the AVX-512 and AVX2 kernels:
+// each class is compared only when a test needs it, in an order that lets
+// most values out early (no '@'/'_', no digits, ...). The kernel defines
+// HOOP_EQ(ch), HOOP_EQL(ch) (ch after folding case) and HOOP_IN(lo, count)
+// (lo <= byte < lo + count), each an M with bit k = byte k of the value.
+// (A macro: a lambda or an inline function would not inherit the kernel's
+// target.)
+#define HOOP_QUICK_STAGED()                                                \
+  Classes<M> c;                                                            \
+  c.atus = HOOP_EQ('@') | HOOP_EQ('_');                                    \
+  if (c.atus != 0) return true;                                            \
+  c.d = HOOP_IN('0', 10);                                                  \
+  c.da = HOOP_EQ('-');                                                     \
+  c.co = HOOP_EQ(':');                                                     \
+  c.ci = HOOP_EQ('I');                                                     \
+  c.cj = HOOP_EQ('J');                                                     \
+  c.cx = HOOP_EQ('x');                                                     \
+  c.ly = HOOP_EQL('y');                                                    \
+  const bool letters = (c.ci | c.cj | c.cx | c.ly) != 0;                   \
+  if (c.d == 0 && c.co == 0 && !letters &&                                 \
+      (c.da & (c.da >> 1) & (c.da >> 2) & (c.da >> 3) & (c.da >> 4)) == 0) { \
+    return false; /* no digit, ':', secret's letter or "-----" */          \
+  }                                                                        \
+  c.up = HOOP_IN('A', 26);                                                 \
+  c.le = letters ? HOOP_EQL('e') : M{0};                                   \
+  c.lk = letters ? HOOP_EQL('k') : M{0};                                   \
+  c.sl = c.co != 0 ? HOOP_EQ('/') : M{0};                                  \
+  if (c.d != 0) {                                                          \
+    c.sp = HOOP_EQ(' ');                                                   \
+    c.dt = HOOP_EQ('.');                                                   \
+    c.pl = HOOP_EQ('+');                                                   \
+    c.zero = HOOP_EQ('0');                                                 \
+  } else {                                                                 \
+    c.sp = c.dt = c.pl = c.zero = M{0};                                    \
+  }                                                                        \
+  return QuickTest(c)
+
+// QuickTest() with AVX-512BW: the value is one or two masked loads (exactly
+// its bytes: masked-off lanes read nothing and never fault). M as in
+// Classes.
 template <class M>
 __attribute__((target("avx512f,avx512bw"))) bool QuickAvx512(
     const unsigned char* p, std::size_t n) {
@@ -1225,44 +1261,110 @@ __attribute__((target("avx512f,avx512bw"))) bool QuickAvx512(
                      _mm512_sub_epi8(v1, _mm512_set1_epi8(lo)),                \
                      _mm512_set1_epi8(static_cast<char>((cnt)-1)))             \
                : __mmask64{0})
-  Classes<M> c;
-  c.atus = HOOP_EQ('@') | HOOP_EQ('_');
-  if (c.atus != 0) return true;
-  c.d = HOOP_IN('0', 10);
-  c.da = HOOP_EQ('-');
-  c.co = HOOP_EQ(':');
-  c.ci = HOOP_EQ('I');
-  c.cj = HOOP_EQ('J');
-  c.cx = HOOP_EQ('x');
-  c.ly = HOOP_EQL('y');
-  const bool letters = (c.ci | c.cj | c.cx | c.ly) != 0;
-  if (c.d == 0 && c.co == 0 && !letters &&
-      (c.da & (c.da >> 1) & (c.da >> 2) & (c.da >> 3) & (c.da >> 4)) == 0) {
-    return false;  // no digit, ':', secret's letter or "-----"
-  }
-  c.up = HOOP_IN('A', 26);
-  c.le = letters ? HOOP_EQL('e') : M{0};
-  c.lk = letters ? HOOP_EQL('k') : M{0};
-  c.sl = c.co != 0 ? HOOP_EQ('/') : M{0};
-  if (c.d != 0) {
-    c.sp = HOOP_EQ(' ');
-    c.dt = HOOP_EQ('.');
-    c.pl = HOOP_EQ('+');
-    c.zero = HOOP_EQ('0');
-  } else {
-    c.sp = c.dt = c.pl = c.zero = M{0};
-  }
+  HOOP_QUICK_STAGED();
 #undef HOOP_W
 #undef HOOP_EQ
 #undef HOOP_EQL
 #undef HOOP_IN
-  return QuickTest(c);
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
+// QuickTest() with AVX2: the value is read in 32-byte chunks (two for up
+// to 64 bytes, four for up to 128) and bits past its end are cleared. The
+// chunks may read past the value's end, but only within the page of its
+// last byte (a read there cannot fault; the bytes are discarded);
+// otherwise, and under AddressSanitizer, which would see an overflow, the
+// value is copied into a zeroed buffer first (the old ComputeBlock path
+// copied every value shorter than 64 bytes). REQUIRES: 0 < n <= 8 *
+// sizeof(M).
+template <class M>
+__attribute__((target("avx2"))) bool QuickAvx2(const unsigned char* p,
+                                               std::size_t n) {
+  constexpr std::size_t kSpan = 8 * sizeof(M);
+  alignas(32) unsigned char buf[kSpan];
+  const auto at = reinterpret_cast<std::uintptr_t>(p);
+  if (n < kSpan && (kAddressSanitizer || ((at + n - 1) ^ (at + kSpan - 1)) >=
+                                             std::uintptr_t{4096})) {
+    std::memset(buf, 0, sizeof(buf));
+    std::memcpy(buf, p, n);
+    p = buf;
+  }
+  constexpr bool kWide = sizeof(M) > 8;
+  const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i v1 =
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+  __m256i v2 = v0, v3 = v0;
+  if constexpr (kWide) {
+    v2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 64));
+    v3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 96));
+  }
+  const M lanes = n >= kSpan ? ~M{0} : ((M{1} << n) - 1);
+// F(x) is a byte compare of chunk x; its 64-bit mask over chunks a, b.
+#define HOOP_M64(F, a, b)                                              \
+  (static_cast<std::uint64_t>(                                         \
+       static_cast<std::uint32_t>(_mm256_movemask_epi8(F(a)))) |       \
+   (static_cast<std::uint64_t>(                                        \
+        static_cast<std::uint32_t>(_mm256_movemask_epi8(F(b))))        \
+    << 32))
+#define HOOP_MASK(F)                                                   \
+  ((kWide ? (static_cast<M>(HOOP_M64(F, v0, v1)) |                     \
+             (static_cast<M>(HOOP_M64(F, v2, v3)) << (kWide ? 64 : 0))) \
+          : static_cast<M>(HOOP_M64(F, v0, v1))) &                     \
+   lanes)
+#define HOOP_F_EQ(x) _mm256_cmpeq_epi8((x), eq_c)
+#define HOOP_F_EQL(x) \
+  _mm256_cmpeq_epi8(_mm256_or_si256((x), _mm256_set1_epi8(0x20)), eq_c)
+#define HOOP_F_IN(x) _mm256_cmpgt_epi8(in_n, _mm256_add_epi8((x), in_bias))
+#define HOOP_EQ(ch) \
+  __extension__({ \
+    const __m256i eq_c = _mm256_set1_epi8(ch); \
+    HOOP_MASK(HOOP_F_EQ); \
+  })
+#define HOOP_EQL(ch) \
+  __extension__({ \
+    const __m256i eq_c = _mm256_set1_epi8(ch); \
+    HOOP_MASK(HOOP_F_EQL); \
+  })
+#define HOOP_IN(lo, cnt) \
+  __extension__({ \
+    const __m256i in_n = _mm256_set1_epi8(static_cast<char>(-128 + (cnt))); \
+    const __m256i in_bias = _mm256_set1_epi8(static_cast<char>(128 - (lo))); \
+    HOOP_MASK(HOOP_F_IN); \
+  })
+  HOOP_QUICK_STAGED();
+#undef HOOP_M64
+#undef HOOP_MASK
+#undef HOOP_F_EQ
+#undef HOOP_F_EQL
+#undef HOOP_F_IN
+#undef HOOP_EQ
+#undef HOOP_EQL
+#undef HOOP_IN
+}
+#undef HOOP_QUICK_STAGED
 
 // The quick test of one value (or piece) of at most 128 bytes.
 bool QuickPiece(const unsigned char* p, std::size_t n) {
-  if (Level() == KernelLevel::kAvx512) {
-    return n <= 64 ? QuickAvx512<std::uint64_t>(p, n) : QuickAvx512<U128>(p, n);
+  switch (Level()) {
+    case KernelLevel::kAvx512:
+      return n <= 64 ? QuickAvx512<std::uint64_t>(p, n)
+                     : QuickAvx512<U128>(p, n);
+    case KernelLevel::kAvx2:
+      if (n == 0) return false;
+      return n <= 64 ? QuickAvx2<std::uint64_t>(p, n) : QuickAvx2<U128>(p, n);
+    default:
+      break;
   }
   const BlockMasks a = ComputeBlock(p, n);
   if (n <= 64) {
