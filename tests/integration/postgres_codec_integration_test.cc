@@ -2,7 +2,7 @@
 //
 // The PostgreSQL codec against a real PostgreSQL 15: a throwaway server on
 // loopback (pg_server.h), spoken to over TCP with nothing but the codec's
-// Encode and Decoder plus a SCRAM-SHA-256 client (scram_client.h).
+// Encode and Decoder plus the SCRAM-SHA-256 client (postgres_auth.h).
 //
 // Every byte either side sends goes through two decoders: one fed the chunks
 // as recv() returns them (the recv sizes vary on purpose), one fed one byte at
@@ -38,15 +38,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hoop/wire/postgres.h"
+#include "hoop/wire/postgres_auth.h"
 #include "tests/integration/pg_server.h"
-#include "tests/integration/scram_client.h"
 
 namespace hoop::wire::postgres {
 namespace {
 
 using ::hoop::testing::PgServer;
 using ::hoop::testing::PgServerOptions;
-using ::hoop::testing::ScramClient;
+using ::hoop::wire::postgres::ScramClient;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
@@ -876,50 +876,8 @@ TEST_F(PostgresCodecIntegrationTest, WrongPasswordFailsWith28P01AndCloses) {
 }
 
 // ---------------------------------------------------------------------------
-// No server needed: the SCRAM helper against published vectors, and against
-// the recorded psql session in tests/testdata.
-
-TEST(ScramClientTest, Rfc7677Vector) {
-  ScramClient scram("pencil", "user", "rOprNGfwEbeRWgbNEkqO");
-  EXPECT_EQ(scram.ClientFirst(), "n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
-  absl::StatusOr<std::string> final_message = scram.ClientFinal(
-      "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
-      "s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096");
-  ASSERT_TRUE(final_message.ok()) << final_message.status();
-  EXPECT_EQ(*final_message,
-            "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
-            "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
-  EXPECT_TRUE(
-      scram.VerifyServerFinal("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
-          .ok());
-  EXPECT_FALSE(
-      scram.VerifyServerFinal("v=AAAATRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
-          .ok());
-  EXPECT_FALSE(scram.VerifyServerFinal("e=invalid-proof").ok());
-}
-
-TEST(ScramClientTest, PostgresLiveVectorWithEmptyUserName) {
-  // /work/shared/corpora/VECTORS.md, live/pg-auth.pcap stream 0.
-  ScramClient scram("alice-secret", "", "xobObmNGT1C/UFJeEoDdK1Yf");
-  EXPECT_EQ(scram.ClientFirst(), "n,,n=,r=xobObmNGT1C/UFJeEoDdK1Yf");
-  absl::StatusOr<std::string> final_message = scram.ClientFinal(
-      "r=xobObmNGT1C/UFJeEoDdK1YfIFDht/c7aJm4y8Qu+OLfAecf,"
-      "s=ktvGoOzpaOuAg1MFr3bVKg==,i=4096");
-  ASSERT_TRUE(final_message.ok()) << final_message.status();
-  EXPECT_EQ(*final_message,
-            "c=biws,r=xobObmNGT1C/UFJeEoDdK1YfIFDht/c7aJm4y8Qu+OLfAecf,"
-            "p=g47YdAjXgEFdAjejib7N5i6z4pNNDNEswl8w99tNDco=");
-  EXPECT_TRUE(
-      scram.VerifyServerFinal("v=3HzQ8aH88D0YqrKKEiZWIs0FZuP4R62/CRDmgT2ZMnE=")
-          .ok());
-}
-
-TEST(ScramClientTest, RejectsAServerNonceThatDoesNotExtendOurs) {
-  ScramClient scram("pw", "", "abc");
-  EXPECT_FALSE(scram.ClientFinal("r=xyzdef,s=AAAA,i=4096").ok());
-  EXPECT_FALSE(scram.ClientFinal("r=abc,s=AAAA,i=4096").ok());
-  EXPECT_FALSE(scram.ClientFinal("r=abcdef,i=4096").ok());
-}
+// No server needed: the recorded psql session in tests/testdata (the SCRAM
+// client's own vectors are in tests/wire/postgres_auth_test.cc).
 
 std::string ReadTestdata(const std::string& name) {
   std::ifstream in(std::string(HOOP_SOURCE_DIR) + "/tests/testdata/" + name,
