@@ -46,6 +46,7 @@
 #include "hoop/session/reader.h"
 #include "hoop/wire/postgres.h"
 #include "nlohmann/json.hpp"
+#include "tests/integration/child_process.h"
 #include "tests/integration/pg_server.h"
 
 namespace hoop {
@@ -104,12 +105,7 @@ rules:
 
 // --- small helpers ----------------------------------------------------------
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ::hoop::testing::ReadFile;
 
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
@@ -147,10 +143,7 @@ int Connect(int port) {
 
 // --- child processes --------------------------------------------------------
 
-struct Ran {
-  int exit_code = -1;  // -1: killed by a signal or timed out
-  std::string out, err;
-};
+using ::hoop::testing::Ran;
 
 std::string TempDir() {
   static const std::string* dir = [] {
@@ -161,53 +154,15 @@ std::string TempDir() {
   return *dir;
 }
 
-// Starts argv (argv[0] a path) with extra environment entries ("K=V");
-// stdout and stderr go to files next to `base`.
+// The shared helpers (child_process.h) under this file's names: a child is
+// its pid, its output goes to <base>.out and <base>.err.
 pid_t Spawn(const std::vector<std::string>& argv,
             const std::vector<std::string>& env, const std::string& base) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int in = ::open("/dev/null", O_RDONLY);
-    const int out =
-        ::open((base + ".out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int err =
-        ::open((base + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (in < 0 || out < 0 || err < 0) ::_exit(126);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    for (const std::string& e : env) ::putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> args;
-    for (const std::string& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  return pid;
+  return testing::Spawn(argv, env, base).pid;
 }
 
 Ran Wait(pid_t pid, const std::string& base, absl::Duration timeout) {
-  Ran r;
-  const absl::Time until = absl::Now() + timeout;
-  int status = 0;
-  while (true) {
-    const pid_t w = ::waitpid(pid, &status, WNOHANG);
-    if (w == pid) break;
-    if (w < 0 && errno != EINTR) break;
-    if (absl::Now() >= until) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      r.err = "(timed out) ";
-      status = -1;
-      break;
-    }
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  if (status != -1 && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  r.out = ReadFile(base + ".out");
-  r.err += ReadFile(base + ".err");
-  return r;
+  return testing::Wait({pid, base + ".out", base + ".err"}, timeout);
 }
 
 Ran RunChild(const std::vector<std::string>& argv,

@@ -57,6 +57,7 @@
 #include "hoop/session/reader.h"
 #include "hoop/session/session.h"
 #include "nlohmann/json.hpp"
+#include "tests/integration/child_process.h"
 #include "tests/integration/pg_server.h"
 #include "tests/integration/proxy_harness.h"
 
@@ -121,23 +122,10 @@ const std::vector<std::string>& Planted() {
   return *v;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// A child process with stdout and stderr in files.
-struct Child {
-  pid_t pid = -1;
-  std::string out_path, err_path;
-};
-
-struct Ran {
-  int exit_code = -1;  // -1: killed by a signal or timed out
-  std::string out, err;
-};
+using ::hoop::testing::Child;
+using ::hoop::testing::Ran;
+using ::hoop::testing::ReadFile;
+using ::hoop::testing::Wait;
 
 std::string TempDir() {
   static const std::string* dir = [] {
@@ -152,60 +140,16 @@ std::string TempDir() {
   return *dir;
 }
 
-// Starts argv[0] (a path) with extra environment entries ("K=V").
+// Starts argv[0] (a path) with extra environment entries ("K=V"); its
+// output goes to files in this test's temp dir (stdout to `stdout_path` if
+// given).
 Child Spawn(const std::vector<std::string>& argv,
             const std::vector<std::string>& env = {},
             const std::string& stdout_path = "") {
   static int counter = 0;
-  Child c;
-  const std::string base = TempDir() + "/child-" + std::to_string(++counter);
-  c.out_path = stdout_path.empty() ? base + ".out" : stdout_path;
-  c.err_path = base + ".err";
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int in = ::open("/dev/null", O_RDONLY);
-    const int out =
-        ::open(c.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int err =
-        ::open(c.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (in < 0 || out < 0 || err < 0) ::_exit(126);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    for (const std::string& e : env) ::putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> args;
-    for (const std::string& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  c.pid = pid;
-  return c;
-}
-
-// Waits for `c` to exit; kills it (SIGKILL) after `timeout`.
-Ran Wait(const Child& c, absl::Duration timeout) {
-  Ran r;
-  const absl::Time until = absl::Now() + timeout;
-  int status = 0;
-  while (true) {
-    const pid_t w = ::waitpid(c.pid, &status, WNOHANG);
-    if (w == c.pid) break;
-    if (w < 0 && errno != EINTR) break;
-    if (absl::Now() >= until) {
-      ::kill(c.pid, SIGKILL);
-      ::waitpid(c.pid, &status, 0);
-      r.err = "(timed out) ";
-      status = -1;
-      break;
-    }
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  if (status != -1 && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  r.out = ReadFile(c.out_path);
-  r.err += ReadFile(c.err_path);
-  return r;
+  return testing::Spawn(argv, env,
+                        TempDir() + "/child-" + std::to_string(++counter),
+                        stdout_path);
 }
 
 Ran RunChild(const std::vector<std::string>& argv,
