@@ -352,6 +352,141 @@ bool MatchIpv4(std::string_view text, std::size_t p, std::size_t we,
   return false;
 }
 
+inline bool IsLetter(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+inline bool IsEmailLocal(char c) {
+  return IsAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+inline bool IsLabel(char c) { return IsAlnum(c) || c == '-'; }
+
+// [A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b.
+// '@' is in no class but its own, so a match holds exactly one '@' and its
+// local part is the run of local bytes just before it (the first 64 of
+// them, and none before p): matches around an earlier '@' start earlier.
+// The domain's labels hold no '.', so after the '@' the labels are unique;
+// after each of the first 8 dots a top-level domain may end the match: a
+// run of 2 to 24 letters that no letter, digit or '_' follows (\b after a
+// letter). The longest end is after the last dot that gives one.
+bool MatchEmail(std::string_view text, std::size_t p, std::size_t we,
+                std::size_t* s, std::size_t* e) {
+  const char* const t = text.data();
+  const std::size_t n = text.size();
+  std::size_t from = p;
+  while (from + 1 < we) {
+    const void* at = std::memchr(t + from, '@', we - from);
+    if (at == nullptr) return false;
+    const std::size_t a =
+        static_cast<std::size_t>(static_cast<const char*>(at) - t);
+    from = a + 1;
+    const std::size_t lo = std::max(p, a >= 64 ? a - 64 : 0);
+    std::size_t q = a;
+    while (q > lo && IsEmailLocal(t[q - 1])) --q;
+    if (q == a) continue;
+    std::size_t i = a + 1, best = 0;
+    for (int k = 0; k < 8; ++k) {
+      std::size_t j = i;
+      while (j < we && j - i < 64 && IsLabel(t[j])) ++j;
+      if (j == i || j - i > 63 || j >= we || t[j] != '.') break;
+      i = j + 1;  // a top-level domain, or the next label, starts here
+      std::size_t x = i;
+      while (x < n && x - i < 25 && IsLetter(t[x])) ++x;
+      if (x - i >= 2 && x - i <= 24 && x <= we && BoundaryAfterWord(text, x)) {
+        best = x;
+      }
+    }
+    if (best != 0) {
+      *s = q;
+      *e = best;
+      return true;
+    }
+  }
+  return false;
+}
+
+inline bool IsPhoneSep(char c) { return c == ' ' || c == '.' || c == '-'; }
+
+// The longest end of a match of PHONE's first alternative,
+// \+[1-9](?:[ .-]?\d){7,14}\b, starting at q (0 if none): the walk is
+// unique (a separator is taken only when a digit follows it).
+std::size_t PhoneE164End(std::string_view text, std::size_t q, std::size_t we) {
+  const char* const t = text.data();
+  if (q + 1 >= we || t[q] != '+' || t[q + 1] < '1' || t[q + 1] > '9') return 0;
+  std::size_t i = q + 2, best = 0;
+  for (int k = 1; k <= 14; ++k) {
+    if (i < we && IsDigit(t[i])) {
+      i += 1;
+    } else if (i + 1 < we && IsPhoneSep(t[i]) && IsDigit(t[i + 1])) {
+      i += 2;
+    } else {
+      break;
+    }
+    if (k >= 7 && BoundaryAfterWord(text, i)) best = i;
+  }
+  return best;
+}
+
+// The end of a match of PHONE's second alternative,
+// (?:\+1[ .-]?)?(?:\(\d{3}\) ?|\b\d{3}[ .-])\d{3}[ .-]\d{4}\b, starting
+// at q (0 if none). Each optional part is taken exactly when its byte is
+// there (what follows it cannot start with that byte), so there is at most
+// one match from q.
+std::size_t PhoneNanpEnd(std::string_view text, std::size_t q, std::size_t we) {
+  const char* const t = text.data();
+  auto digits = [&](std::size_t i, std::size_t len) {
+    if (i + len > we) return false;
+    for (std::size_t k = i; k < i + len; ++k) {
+      if (!IsDigit(t[k])) return false;
+    }
+    return true;
+  };
+  std::size_t j = q;
+  if (t[j] == '+') {
+    if (j + 1 >= we || t[j + 1] != '1') return 0;
+    j += 2;
+    if (j < we && IsPhoneSep(t[j])) ++j;
+    if (j >= we) return 0;
+  }
+  std::size_t k;
+  if (t[j] == '(') {
+    if (!digits(j + 1, 3) || j + 4 >= we || t[j + 4] != ')') return 0;
+    k = j + 5;
+    if (k < we && t[k] == ' ') ++k;
+  } else if (IsDigit(t[j]) && BoundaryBeforeWord(text, j) && digits(j, 3) &&
+             j + 3 < we && IsPhoneSep(t[j + 3])) {
+    k = j + 4;
+  } else {
+    return 0;
+  }
+  if (!digits(k, 3) || k + 3 >= we || !IsPhoneSep(t[k + 3]) ||
+      !digits(k + 4, 4) || !BoundaryAfterWord(text, k + 8)) {
+    return 0;
+  }
+  return k + 8;
+}
+
+// PHONE: the leftmost start with a match of either alternative, and there
+// the longer of the two.
+bool MatchPhone(std::string_view text, std::size_t p, std::size_t we,
+                std::size_t* s, std::size_t* e) {
+  const char* const t = text.data();
+  for (std::size_t q = p; q < we; ++q) {
+    const char c = t[q];
+    std::size_t end = 0;
+    if (c == '+') {
+      end = std::max(PhoneE164End(text, q, we), PhoneNanpEnd(text, q, we));
+    } else if (c == '(' || (IsDigit(c) && BoundaryBeforeWord(text, q))) {
+      end = PhoneNanpEnd(text, q, we);
+    }
+    if (end != 0) {
+      *s = q;
+      *e = end;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 HandFn HandMatcher(Kind kind) {
@@ -364,6 +499,10 @@ HandFn HandMatcher(Kind kind) {
       return MatchSsn;
     case Kind::kIpv4:
       return MatchIpv4;
+    case Kind::kEmail:
+      return MatchEmail;
+    case Kind::kPhone:
+      return MatchPhone;
     default:
       return nullptr;
   }

@@ -8,6 +8,7 @@
 // Corpora are 4 MiB each by default (64 MiB with HOOP_FULL_CORPUS=1: the
 // benchmark's size; the straightforward path takes minutes there).
 
+#include <algorithm>
 #include <cstdlib>
 #include <random>
 #include <string>
@@ -386,6 +387,8 @@ TEST_F(Equivalence, HandMatchersAgreeWithRe2) {
     // Most strings are runs of the pattern's own alphabet, with a word
     // byte now and then; half are searched whole.
     std::vector<std::string> dense;
+    // Bytes that break the pattern's runs (or a \b): rarer than the rest.
+    std::vector<std::string> rare = {"a", "_", "\xe9", "  ", "--", ".."};
     switch (b.kind) {
       case internal::Kind::kCard:
         dense = {"1", "4", "0",  "1234", "1111", "12",
@@ -398,6 +401,57 @@ TEST_F(Equivalence, HandMatchersAgreeWithRe2) {
       case internal::Kind::kSsn:
         dense = {"1", "123", "12", "1234", "000", "-",
                  " ", "  ",  "--", "a",    "_",   "\xe9"};
+        break;
+      case internal::Kind::kEmail:
+        // Local and domain bytes, '@', dots, long runs (a local part over
+        // 64, a label over 63, a top-level domain over 24, more than 8
+        // labels), and bytes that end or break it: ' ', '_' and digits
+        // after a top-level domain, '@' twice, Latin-1 letters.
+        dense = {"a",
+                 "x",
+                 "co",
+                 "com",
+                 "Z",
+                 "@",
+                 ".",
+                 "-",
+                 "_",
+                 "%",
+                 "+",
+                 "7",
+                 "org",
+                 "ab",
+                 "a.b.",
+                 "x.y.z.",
+                 "@@",
+                 " ",
+                 "\xe9",
+                 "..",
+                 std::string(30, 'l'),
+                 std::string(23, 't'),
+                 std::string(40, '9'),
+                 "ana@ex.io",
+                 "a-b.c",
+                 "\t",
+                 ":",
+                 "/"};
+        rare = {" ",
+                "\xe9",
+                "@@",
+                "..",
+                "\t",
+                ":",
+                "/",
+                std::string(30, 'l'),
+                std::string(23, 't'),
+                std::string(40, '9')};
+        break;
+      case internal::Kind::kPhone:
+        dense = {"1",    "5",   "0",    "555",    "123", "4567",  "+",
+                 "+1",   "+44", "+0",   "(",      ")",   "(555)", " ",
+                 "-",    ".",   "  ",   "--",     "..",  "a",     "_",
+                 "\xe9", "12",  "1234", "(555) ", "+1 ", "+1-",   "+1("};
+        rare = {"a", "_", "\xe9", "  ", "--", ".."};
         break;
       default:  // IPv4
         dense = {"1",  "0", "25", "255", "256", "199", "300",
@@ -414,8 +468,7 @@ TEST_F(Equivalence, HandMatchersAgreeWithRe2) {
         }
         // Separators and word bytes are rarer than the alphabet's runs.
         std::string f = dense[rng() % dense.size()];
-        if ((f == "a" || f == "_" || f == "\xe9" || f == "  " || f == "--" ||
-             f == "..") &&
+        if (std::find(rare.begin(), rare.end(), f) != rare.end() &&
             rng() % 4 != 0) {
           f = dense[0];
         }
@@ -445,32 +498,56 @@ TEST_F(Equivalence, HandMatchersAgreeWithRe2) {
   // Fixed cases at the patterns' edges: 12, 13, 19 and 20 digits; a word
   // byte right before or after; an IBAN of 2 and of 8 groups, with and
   // without its tail, followed by a lower-case letter or '_'.
-  for (const std::string s :
-       {"411111111111",
-        "4111111111111",
-        "4111111111111111111",
-        "41111111111111111111",
-        "a4111111111111111",
-        "4111111111111111_",
-        "4111111111111111\xc3\xa9",
-        "4111 1111 1111 1111 ",
-        "4111--1111111111111",
-        "4111 1111 1111 1111-",
-        "-4111-1111-1111-1111-",
-        "GB82 WEST 1234",
-        "GB82WEST12345698765432",
-        "GB82WEST12345698765432a",
-        "GB82WEST12345698765432_",
-        "xGB82WEST12345698765432",
-        "DE89 3704 0044 0532 0130 00",
-        "DE89 3704 0044 0532 0130 000",
-        "DE89 3704 0044 0532 0130 0000 1111 2222 333",
-        "DE89370400440532013000 DE89370400440532013000"}) {
+  for (const std::string& s : std::vector<std::string>{
+           "411111111111", "4111111111111", "4111111111111111111",
+           "41111111111111111111", "a4111111111111111", "4111111111111111_",
+           "4111111111111111\xc3\xa9", "4111 1111 1111 1111 ",
+           "4111--1111111111111", "4111 1111 1111 1111-",
+           "-4111-1111-1111-1111-", "GB82 WEST 1234", "GB82WEST12345698765432",
+           "GB82WEST12345698765432a", "GB82WEST12345698765432_",
+           "xGB82WEST12345698765432", "DE89 3704 0044 0532 0130 00",
+           "DE89 3704 0044 0532 0130 000",
+           "DE89 3704 0044 0532 0130 0000 1111 2222 333",
+           "DE89370400440532013000 DE89370400440532013000",
+           // E-mail: a local part of 64 and 65 bytes, a label of 63 and 64, a
+           // top-level domain of 24 and 25, 8 and 9 labels, a digit or '_'
+           // after the top-level domain, a URL's user@host, two '@'.
+           std::string(64, 'l') + "@example.com",
+           std::string(65, 'l') + "@example.com",
+           "a@" + std::string(63, 'd') + ".com",
+           "a@" + std::string(64, 'd') + ".com", "a@b." + std::string(24, 't'),
+           "a@b." + std::string(25, 't'), "a@b.c.d.e.f.g.h.i.jk",
+           "a@b.c.d.e.f.g.h.i.j.kl", "a@b.com1", "a@b.com_", "a@b.com.",
+           "a@b.com-x.y", "a@@b.com", "a@b@c.com", "x://u:p@h.com a@b.com",
+           // Phone: E.164 of 7, 8, 15 and 16 digits, the North American
+           // shapes with and without +1, a word byte on either side.
+           "+1234567", "+12345678", "+123456789012345", "+1234567890123456",
+           "+1 (555) 123-4567", "+1(555)123-4567", "+1555-123-4567",
+           "+1-555-123-4567", "(555) 123-4567x", "a555-123-4567",
+           "555-123-45678", "+44 20 7946 0958", "+0 555 123 4567"}) {
     auto a = fast_->Scan(ColumnPlan(), s);
     auto b = slow_->Scan(ColumnPlan(), s);
     EXPECT_TRUE(SameFindings(a, b))
         << "text: " << s << "\n  fast: " << Show(*fast_, s, a)
         << "\n  slow: " << Show(*slow_, s, b);
+    // And each hand matcher against RE2 from every start of it.
+    for (const internal::BuiltinSpec& spec : internal::Builtins()) {
+      const internal::HandFn hand = internal::HandMatcher(spec.kind);
+      if (hand == nullptr) continue;
+      RE2 re(spec.pattern, o);
+      for (std::size_t p = 0; p < s.size(); ++p) {
+        re2::StringPiece m;
+        const bool want = re.Match(s, p, s.size(), RE2::UNANCHORED, &m, 1);
+        std::size_t hs = 0, he = 0;
+        const bool got = hand(s, p, s.size(), &hs, &he);
+        EXPECT_TRUE(want == got && (!want || (hs == static_cast<std::size_t>(
+                                                        m.data() - s.data()) &&
+                                              he == hs + m.size())))
+            << spec.name << " from " << p << " of '" << s << "': RE2 "
+            << (want ? std::string(m) : "none") << ", hand "
+            << (got ? s.substr(hs, he - hs) : std::string("none"));
+      }
+    }
   }
 }
 

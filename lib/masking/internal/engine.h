@@ -94,7 +94,9 @@ using HandFn = bool (*)(std::string_view text, std::size_t p, std::size_t we,
 // The hand-written matcher of a built-in kind, or null (RE2 searches).
 // PAYMENT_CARD and IBAN: their windows (runs of digits) are where the most
 // RE2 searches went, most of them rejected and retried one group later.
-// US_SSN and IPV4: fixed shapes of digits and separators.
+// US_SSN and IPV4: fixed shapes of digits and separators. EMAIL: two
+// classes around one '@', then labels and dots. PHONE: E.164 and the
+// North American shapes.
 HandFn HandMatcher(Kind kind);
 
 struct Matcher {
