@@ -489,7 +489,45 @@ class Scanner {
   // pattern is longer than 64 bytes). Every digit of a run leads Numeric()
   // to the whole run, so a run that straddles blocks is analysed whole
   // whichever block anchors it.
+  // RunBlocks() for each kernel: the block classifier called directly, and
+  // the gates (inlined) compiled for the kernel's CPU, with POPCNT and BMI
+  // where it has them (every AVX2 and AVX-512 CPU does; DetectLevel()
+  // checks).
   void RunBlocks() {
+    switch (Level()) {
+      case KernelLevel::kAvx512:
+        RunBlocksAvx512();
+        break;
+      case KernelLevel::kAvx2:
+        RunBlocksAvx2();
+        break;
+      default:
+        RunBlocksT<KernelLevel::kSse2>();
+        break;
+    }
+  }
+  __attribute__((target("avx512f,avx512bw,bmi,bmi2,popcnt"))) void
+  RunBlocksAvx512() {
+    RunBlocksT<KernelLevel::kAvx512>();
+  }
+  __attribute__((target("avx2,bmi,bmi2,popcnt"))) void RunBlocksAvx2() {
+    RunBlocksT<KernelLevel::kAvx2>();
+  }
+
+  template <KernelLevel L>
+  static BlockMasks Classify(const unsigned char* p, std::size_t avail) {
+    if constexpr (L == KernelLevel::kAvx512) {
+      return ComputeBlockAvx512(p, avail);
+    } else if constexpr (L == KernelLevel::kAvx2) {
+      return ComputeBlockAvx2(p, avail);
+    } else {
+      return ComputeBlockSse2(p, avail);
+    }
+  }
+
+  template <KernelLevel L>
+  __attribute__((always_inline)) void RunBlocksT() {
+    constexpr bool kPop = L != KernelLevel::kSse2;
     const Tables& tb = T();
     const unsigned char* p = reinterpret_cast<const unsigned char*>(t_);
     constexpr std::uint32_t kNumeric = Bit(Kind::kCard) | Bit(Kind::kSsn) |
@@ -502,16 +540,16 @@ class Scanner {
     BlockMasks* prevp = &ring[0];
     BlockMasks* curp = &ring[1];
     BlockMasks* nextp = &ring[2];
-    *curp = ComputeBlock(p + begin_, n_ - begin_);
+    *curp = Classify<L>(p + begin_, n_ - begin_);
     for (std::size_t b = begin_; b < n_; b += 64) {
       *nextp =
-          b + 64 < n_ ? ComputeBlock(p + b + 64, n_ - b - 64) : BlockMasks();
+          b + 64 < n_ ? Classify<L>(p + b + 64, n_ - b - 64) : BlockMasks();
       const BlockMasks& prev = *prevp;
       const BlockMasks& cur = *curp;
       const BlockMasks& next = *nextp;
       std::uint64_t cand =
-          SecretAnchors(cur, next, prev) | OtherAnchors(cur, next, prev);
-      if (want_numeric && cur.d != 0 && NumericGate(cur, next, prev)) {
+          SecretAnchors(cur, next, prev) | OtherAnchors<kPop>(cur, next, prev);
+      if (want_numeric && cur.d != 0 && NumericGate<kPop>(cur, next, prev)) {
         cand |= cur.d;
       }
       if (pos > b) cand &= pos - b >= 64 ? 0 : (~std::uint64_t{0} << (pos - b));
@@ -535,8 +573,8 @@ class Scanner {
   // The block's '@', '_', 'I', 'J' and 'x' anchors that can matter: for
   // the letters, supersets of AwsKeyId() ("AKIA"/"ASIA"), Jwt() ("eyJ")
   // and Slack() ("xox?-") on the bytes around them.
-  static std::uint64_t SecretAnchors(const BlockMasks& c, const BlockMasks& n,
-                                     const BlockMasks& prev) {
+  __attribute__((always_inline)) static std::uint64_t SecretAnchors(
+      const BlockMasks& c, const BlockMasks& n, const BlockMasks& prev) {
     std::uint64_t out = c.atus;
     if (c.ci != 0) {
       const std::uint64_t up1 = (c.up << 1) | (prev.up >> 63);
@@ -560,8 +598,9 @@ class Scanner {
   // The block's '-', ':' and 'y' anchors that can matter (lookahead in the
   // next block, lookbehind in the previous one); all are supersets of the
   // handlers' own tests.
-  static std::uint64_t OtherAnchors(const BlockMasks& c, const BlockMasks& n,
-                                    const BlockMasks& prev) {
+  template <bool kPop>
+  __attribute__((always_inline)) static std::uint64_t OtherAnchors(
+      const BlockMasks& c, const BlockMasks& n, const BlockMasks& prev) {
     auto wide = [](std::uint64_t lo, std::uint64_t hi) {
       return static_cast<U128>(lo) | (static_cast<U128>(hi) << 64);
     };
@@ -578,7 +617,7 @@ class Scanner {
       const U128 hex_before = (hex << 1) | (prev.hex >> 63);
       bool keep = (co & (sl >> 1) & (sl >> 2)) != 0 || (co & (co >> 1)) != 0 ||
                   (c.co & 1 && prev.co >> 63) ||
-                  Count(co & hex_before & (hex >> 1)) >= 6;
+                  Count<kPop>(co & hex_before & (hex >> 1)) >= 6;
       if (keep) out |= c.co;
     }
     // AwsSecret(): a key name ending in "key" at this 'y'.
@@ -590,15 +629,17 @@ class Scanner {
     return out;
   }
 
-  static int Count64(std::uint64_t x) {
-    x = x - ((x >> 1) & 0x5555555555555555ULL);
-    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
-    return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
-  }
-  static int Count(U128 x) {
-    return Count64(static_cast<std::uint64_t>(x)) +
-           Count64(static_cast<std::uint64_t>(x >> 64));
+  // With kPop, the caller is compiled with POPCNT (else the builtin would
+  // be a libgcc call).
+  template <bool kPop>
+  __attribute__((always_inline)) static int Count(U128 x) {
+    const auto lo = static_cast<std::uint64_t>(x);
+    const auto hi = static_cast<std::uint64_t>(x >> 64);
+    if constexpr (kPop) {
+      return __builtin_popcountll(lo) + __builtin_popcountll(hi);
+    } else {
+      return Count64(lo) + Count64(hi);
+    }
   }
 
   // Must block `c` anchor its digits? True if some scalar gate of
@@ -606,8 +647,9 @@ class Scanner {
   // next to one) in c. Bits 0..63 of the 128-bit view c|n are c; shifts to
   // the left carry the previous block's last bits in, so a witness right
   // after a block boundary is seen by its own block.
-  bool NumericGate(const BlockMasks& c, const BlockMasks& n,
-                   const BlockMasks& prev) const {
+  template <bool kPop>
+  __attribute__((always_inline)) bool NumericGate(
+      const BlockMasks& c, const BlockMasks& n, const BlockMasks& prev) const {
     auto wide = [](std::uint64_t lo, std::uint64_t hi) {
       return static_cast<U128>(lo) | (static_cast<U128>(hi) << 64);
     };
@@ -617,7 +659,7 @@ class Scanner {
     const U128 low = static_cast<U128>(~std::uint64_t{0});
     const U128 d_before = (d << 1) | (prev.d >> 63);  // byte k-1 is a digit
     auto nd = [d](int k) { return ~(d >> k); };
-    const int digits = Count(d);
+    const int digits = Count<kPop>(d);
     if (Want(Kind::kCard) && digits >= 13) {
       U128 g = d | ((sp | da) & (d << 1) & (d >> 1));
       // 13 digits need a run of at least 13 bits: most blocks stop here.
@@ -638,7 +680,7 @@ class Scanner {
         const int l = ilo != 0 ? __builtin_ctzll(ilo)
                                : (ihi != 0 ? 64 + __builtin_ctzll(ihi) : 128);
         const U128 m = l >= 128 ? ~U128{0} : ((U128{1} << l) - 1);
-        if (Count((d >> s) & m) >= 13) return true;
+        if (Count<kPop>((d >> s) & m) >= 13) return true;
         if (s + l >= 128) break;
         r &= ~U128{0} << (s + l);
       }

@@ -133,5 +133,41 @@ TEST(QuickTestKernels, LastByteCountsAtThePageEnd) {
   internal::SetKernelLevelForTesting(widest);
 }
 
+// The block prefilter (values over 64 bytes) has one instantiation per
+// kernel: each gives the same windows as the SSE2 one, for values of up to
+// 700 bytes (up to 11 blocks), scanned from a random start.
+TEST(BlockPrefilterKernels, SameWindows) {
+  const internal::PrefilterPlan all = internal::MakePrefilterPlan(~0u);
+  std::mt19937 rng(13);
+  const int widest = internal::SetKernelLevelForTesting(2);
+  int failures = 0;
+  for (int n = 0; n < 20000 && failures < 5; ++n) {
+    std::string s;
+    const std::size_t cap = rng() % 700;
+    while (s.size() < cap) s += RandomValue(rng);
+    s.resize(cap);
+    const std::size_t begin = s.empty() ? 0 : rng() % (s.size() + 1);
+    internal::SetKernelLevelForTesting(0);
+    internal::KindWindows want;
+    internal::Prefilter(s, begin, all, &want);
+    for (int level = 1; level <= 2; ++level) {
+      internal::SetKernelLevelForTesting(level);
+      internal::KindWindows got;
+      internal::Prefilter(s, begin, all, &got);
+      bool same = got.size() == want.size();
+      for (std::size_t k = 0; same && k < got.size(); ++k) {
+        same = got[k].begin == want[k].begin && got[k].end == want[k].end &&
+               got[k].kind == want[k].kind;
+      }
+      if (!same && failures++ < 5) {
+        ADD_FAILURE() << "level " << level << ": " << got.size()
+                      << " windows, SSE2 " << want.size() << ", from " << begin
+                      << " in '" << s << "'";
+      }
+    }
+  }
+  internal::SetKernelLevelForTesting(widest);
+}
+
 }  // namespace
 }  // namespace hoop::masking
