@@ -204,42 +204,55 @@ __attribute__((target("avx2"))) BlockMasks ComputeBlockAvx2(
   const __m256i dbias = _mm256_set1_epi8(static_cast<char>(128 - '0'));
   const __m256i ubias = _mm256_set1_epi8(static_cast<char>(128 - 'A'));
   const __m256i abias = _mm256_set1_epi8(static_cast<char>(128 - 'a'));
-  for (int c = 0; c < 2; ++c) {
-    __m256i v =
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * c));
-    __m256i lv = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
-    const int shift = 32 * c;
-// Lambdas would not inherit the avx2 target, hence macros.
-#define HOOP_BITS(x)                                        \
-  (static_cast<std::uint64_t>(                              \
-       static_cast<std::uint32_t>(_mm256_movemask_epi8(x))) \
-   << shift)
+  // Both halves at once, spelled out (as a loop, GCC kept it rolled).
+  const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i v1 =
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+  const __m256i case_bit = _mm256_set1_epi8(0x20);
+  const __m256i lv0 = _mm256_or_si256(v0, case_bit);
+  const __m256i lv1 = _mm256_or_si256(v1, case_bit);
+// F(x, ...) is a byte compare of x; HOOP_BITS its 64-bit mask over the two
+// halves. Lambdas would not inherit the avx2 target, hence macros.
+#define HOOP_BITS(F, x0, x1, ...)                                              \
+  (static_cast<std::uint64_t>(                                                 \
+       static_cast<std::uint32_t>(_mm256_movemask_epi8(F(x0, __VA_ARGS__)))) | \
+   (static_cast<std::uint64_t>(                                                \
+        static_cast<std::uint32_t>(_mm256_movemask_epi8(F(x1, __VA_ARGS__))))  \
+    << 32))
 #define HOOP_EQ(x, ch) _mm256_cmpeq_epi8((x), _mm256_set1_epi8(ch))
+#define HOOP_EQ2(x, a, b) _mm256_or_si256(HOOP_EQ(x, a), HOOP_EQ(x, b))
 #define HOOP_BELOW(x, bias, n)                                       \
   _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(-128 + (n))), \
                     _mm256_add_epi8((x), (bias)))
-    __m256i dg = HOOP_BELOW(v, dbias, 10);
-    m.d |= HOOP_BITS(dg);
-    m.up |= HOOP_BITS(HOOP_BELOW(v, ubias, 26));
-    m.sp |= HOOP_BITS(HOOP_EQ(v, ' '));
-    m.da |= HOOP_BITS(HOOP_EQ(v, '-'));
-    m.dt |= HOOP_BITS(HOOP_EQ(v, '.'));
-    m.pl |= HOOP_BITS(HOOP_EQ(v, '+'));
-    m.zero |= HOOP_BITS(HOOP_EQ(v, '0'));
-    m.co |= HOOP_BITS(HOOP_EQ(v, ':'));
-    m.sl |= HOOP_BITS(HOOP_EQ(v, '/'));
-    m.hex |= HOOP_BITS(_mm256_or_si256(HOOP_BELOW(lv, abias, 6), dg));
-    m.ly |= HOOP_BITS(HOOP_EQ(lv, 'y'));
-    m.le |= HOOP_BITS(HOOP_EQ(lv, 'e'));
-    m.lk |= HOOP_BITS(HOOP_EQ(lv, 'k'));
-    m.atus |= HOOP_BITS(_mm256_or_si256(HOOP_EQ(v, '@'), HOOP_EQ(v, '_')));
-    m.ci |= HOOP_BITS(HOOP_EQ(v, 'I'));
-    m.cj |= HOOP_BITS(HOOP_EQ(v, 'J'));
-    m.cx |= HOOP_BITS(HOOP_EQ(v, 'x'));
+#define HOOP_HEX(x, lx) \
+  _mm256_or_si256(HOOP_BELOW(lx, abias, 6), HOOP_BELOW(x, dbias, 10))
+  m.d = HOOP_BITS(HOOP_BELOW, v0, v1, dbias, 10);
+  m.up = HOOP_BITS(HOOP_BELOW, v0, v1, ubias, 26);
+  m.sp = HOOP_BITS(HOOP_EQ, v0, v1, ' ');
+  m.da = HOOP_BITS(HOOP_EQ, v0, v1, '-');
+  m.dt = HOOP_BITS(HOOP_EQ, v0, v1, '.');
+  m.pl = HOOP_BITS(HOOP_EQ, v0, v1, '+');
+  m.zero = HOOP_BITS(HOOP_EQ, v0, v1, '0');
+  m.co = HOOP_BITS(HOOP_EQ, v0, v1, ':');
+  m.sl = HOOP_BITS(HOOP_EQ, v0, v1, '/');
+  m.hex =
+      static_cast<std::uint64_t>(
+          static_cast<std::uint32_t>(_mm256_movemask_epi8(HOOP_HEX(v0, lv0)))) |
+      (static_cast<std::uint64_t>(
+           static_cast<std::uint32_t>(_mm256_movemask_epi8(HOOP_HEX(v1, lv1))))
+       << 32);
+  m.ly = HOOP_BITS(HOOP_EQ, lv0, lv1, 'y');
+  m.le = HOOP_BITS(HOOP_EQ, lv0, lv1, 'e');
+  m.lk = HOOP_BITS(HOOP_EQ, lv0, lv1, 'k');
+  m.atus = HOOP_BITS(HOOP_EQ2, v0, v1, '@', '_');
+  m.ci = HOOP_BITS(HOOP_EQ, v0, v1, 'I');
+  m.cj = HOOP_BITS(HOOP_EQ, v0, v1, 'J');
+  m.cx = HOOP_BITS(HOOP_EQ, v0, v1, 'x');
 #undef HOOP_BITS
 #undef HOOP_EQ
+#undef HOOP_EQ2
 #undef HOOP_BELOW
-  }
+#undef HOOP_HEX
   return m;
 }
 
