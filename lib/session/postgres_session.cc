@@ -174,6 +174,12 @@ void PutU32(char* p, uint32_t v) {
   p[3] = static_cast<char>(v);
 }
 
+uint32_t GetU32(const char* p) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) |
+         (uint32_t{u[2]} << 8) | uint32_t{u[3]};
+}
+
 // Allocation-free readers of the few fields the session needs, for frames
 // the decoder has already validated (Decoder::Next parses every frame it
 // returns). Each returns false on anything it does not expect; the caller
@@ -306,6 +312,48 @@ struct Description {
   std::vector<ColumnInfo> columns;
   // The columns as Result records name them (only with a recorder).
   std::vector<v1::Column> record_columns;
+};
+
+// What the session does with the cells of one column, decided once for a
+// run of DataRows (same description, result formats and masking) rather
+// than per cell: the format, type and plan look-ups of MaskValue, resolved.
+struct CellPlan {
+  enum How : uint8_t {
+    kPass,            // forward as is (no masker; the plan exempts it)
+    kRedact,          // fail closed: "[REDACTED]"
+    kDetect,          // MaskCell(plan, cell)
+    kDetectPrefixed,  // binary jsonb/jsonpath: MaskCell after the version
+                      // byte, which is kept
+    kBinaryUnmasked,  // binary and not text: forwarded, counted
+  };
+  const ColumnPlan* plan = nullptr;
+  How how = kPass;
+  bool sample_hex = false;  // recorded as hex (binary format)
+};
+
+// The CellPlans of a run of rows, and what they were made from. Valid while
+// `epoch` is the session's row_epoch_, which moves with every frame other
+// than a DataRow (only such frames change descriptions, portals, formats
+// or the command the rows belong to).
+struct RowPlan {
+  uint64_t epoch = 0;
+  const Description* desc = nullptr;
+  const std::vector<int16_t>* formats = nullptr;
+  const Masker* masker = nullptr;
+  bool all = false;
+  std::vector<CellPlan> columns;
+  CellPlan beyond;  // cells past `columns`
+  const CellPlan& operator[](size_t i) const {
+    return i < columns.size() ? columns[i] : beyond;
+  }
+};
+
+// A cell that masking changed: where it is in the frame and what replaces
+// it.
+struct CellEdit {
+  const char* at;  // its bytes in the frame (its length word is just before)
+  size_t old_size;
+  std::string_view out;
 };
 
 struct StatementInfo {
@@ -506,6 +554,7 @@ class PostgresSession final : public Session {
   void BeginCall() {
     out_.Clear();
     arena_.Reset();
+    ++row_epoch_;
   }
 
   void EndCall() {
@@ -611,6 +660,7 @@ class PostgresSession final : public Session {
   // --- client side --------------------------------------------------------
 
   void OnClientFrame(const pg::Frame& f) {
+    ++row_epoch_;
     switch (f.type) {
       case pg::MessageType::kSSLRequest:
       case pg::MessageType::kGSSENCRequest:
@@ -1393,10 +1443,12 @@ class PostgresSession final : public Session {
     // frame counts it from StartResult.
     frame_bytes_ = f.bytes.size();
     if (acc_.active) acc_.bytes += frame_bytes_;
+    if (f.type == pg::MessageType::kDataRow) {
+      OnDataRow(f);
+      return;
+    }
+    ++row_epoch_;
     switch (f.type) {
-      case pg::MessageType::kDataRow:
-        OnDataRow(f);
-        return;
       case pg::MessageType::kCopyData:
         if (copy_out_) {
           OnCopyData(f);
@@ -1683,6 +1735,111 @@ class PostgresSession final : public Session {
     return {buf, prefix.size() + out.size()};
   }
 
+  // The CellPlans for rows under (desc, formats, mask): MaskValue's and
+  // SampleRow's per-cell decisions, made once per run of rows.
+  const RowPlan& PlanRows(const Description* desc,
+                          const std::vector<int16_t>* formats,
+                          const MaskChoice& mask) {
+    RowPlan& rp = row_plan_;
+    if (rp.epoch == row_epoch_ && rp.desc == desc && rp.formats == formats &&
+        rp.masker == mask.masker && rp.all == mask.all) {
+      return rp;
+    }
+    rp.epoch = row_epoch_;
+    rp.desc = desc;
+    rp.formats = formats;
+    rp.masker = mask.masker;
+    rp.all = mask.all;
+    const size_t described = desc != nullptr ? desc->columns.size() : 0;
+    const size_t n =
+        std::max(described, formats != nullptr ? formats->size() : 0);
+    rp.columns.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      const ColumnInfo* col = i < described ? &desc->columns[i] : nullptr;
+      // The format: the RowDescription's, unless Bind's result formats are
+      // all there is (a portal that was not described).
+      int16_t format = col != nullptr ? col->format : 0;
+      if (formats != nullptr) {
+        format = formats->size() == 1  ? (*formats)[0]
+                 : i < formats->size() ? (*formats)[i]
+                                       : 0;
+      }
+      CellPlan& c = rp.columns[i];
+      c.sample_hex = format == 1;
+      c.plan = col != nullptr ? &col->plan : &kDefaultPlan;
+      // A cell of no known column is text to masking.
+      c.how = CellHow(mask, *c.plan, col != nullptr ? col->type_oid : 0,
+                      col != nullptr ? format : 0);
+    }
+    rp.beyond.sample_hex =
+        formats != nullptr && formats->size() == 1 && (*formats)[0] == 1;
+    rp.beyond.plan = &kDefaultPlan;
+    rp.beyond.how = CellHow(mask, kDefaultPlan, 0, 0);
+    return rp;
+  }
+
+  // What MaskValue does with a cell of this column, before looking at it.
+  static CellPlan::How CellHow(const MaskChoice& mask, const ColumnPlan& plan,
+                               uint32_t type_oid, int16_t format) {
+    if (mask.all) return CellPlan::kRedact;
+    if (mask.masker == nullptr) return CellPlan::kPass;
+    CellPlan::How how = CellPlan::kDetect;
+    if (format == 1) {
+      switch (BinaryTextOf(type_oid)) {
+        case BinaryText::kNo:
+          return CellPlan::kBinaryUnmasked;
+        case BinaryText::kYes:
+          break;
+        case BinaryText::kJsonb:
+          how = CellPlan::kDetectPrefixed;
+          break;
+      }
+    }
+    // MaskCell returns an exempt column's value as is.
+    if (plan.action() == ColumnPlan::Action::kExempt) return CellPlan::kPass;
+    return how;
+  }
+
+  // MaskValue for a cell of a planned column. Returns `value` itself when
+  // nothing was masked. (MaskRow does kDetect itself.)
+  std::string_view MaskCellAs(const CellPlan& c, const Masker* masker,
+                              std::string_view value) {
+    switch (c.how) {
+      case CellPlan::kPass:
+        return value;
+      case CellPlan::kRedact:
+        ++stats_.cells_masked;
+        return "[REDACTED]";
+      case CellPlan::kBinaryUnmasked:
+        ++stats_.binary_cells_unmasked;
+        return value;
+      case CellPlan::kDetect: {
+        const std::string_view out =
+            masker->MaskCell(*c.plan, value, &arena_, &acc_.counters);
+        if (out.data() == value.data() && out.size() == value.size()) {
+          return value;
+        }
+        ++stats_.cells_masked;
+        return out;
+      }
+      case CellPlan::kDetectPrefixed: {
+        if (value.empty()) return value;
+        const std::string_view text = value.substr(1);
+        const std::string_view out =
+            masker->MaskCell(*c.plan, text, &arena_, &acc_.counters);
+        if (out.data() == text.data() && out.size() == text.size()) {
+          return value;
+        }
+        ++stats_.cells_masked;
+        char* buf = arena_.Allocate(1 + out.size());
+        buf[0] = value[0];
+        std::memcpy(buf + 1, out.data(), out.size());
+        return {buf, 1 + out.size()};
+      }
+    }
+    return value;
+  }
+
   void OnDataRow(const pg::Frame& f) {
     ++stats_.rows;
     const Description* desc;
@@ -1690,107 +1847,112 @@ class PostgresSession final : public Session {
     MaskChoice mask;
     RowContext(&desc, &formats, &mask);
     ++acc_.rows;
-    const bool sample = opt_.recorder != nullptr && acc_.active;
+    bool sample = false;
+    if (opt_.recorder != nullptr && acc_.active) {
+      if (static_cast<size_t>(acc_.record.sample_rows_size()) >= sample_cap_) {
+        acc_.sample_truncated = true;
+      } else {
+        sample = true;
+      }
+    }
     if (!mask.active() && !sample) {
       ToClient(f.bytes);
       return;
     }
-    pg::DataRowCells cells(f);
-    cells_.clear();
-    bool changed = false;
-    int i = 0;
-    for (const pg::Value& v : cells) {
-      if (!v.has_value()) {
-        cells_.push_back(std::nullopt);
-        ++i;
-        continue;
-      }
-      const ColumnInfo* col =
-          desc != nullptr && i < static_cast<int>(desc->columns.size())
-              ? &desc->columns[static_cast<size_t>(i)]
-              : nullptr;
-      int16_t format = col != nullptr ? col->format : 0;
-      if (formats != nullptr) {
-        if (formats->size() == 1) {
-          format = (*formats)[0];
-        } else if (static_cast<size_t>(i) < formats->size()) {
-          format = (*formats)[static_cast<size_t>(i)];
-        } else {
-          format = 0;
-        }
-      }
-      std::string_view out =
-          mask.active()
-              ? MaskValue(mask, col != nullptr ? col->plan : kDefaultPlan, *v,
-                          col != nullptr ? col->type_oid : 0,
-                          col != nullptr ? format : 0)
-              : *v;
-      if (out.data() != v->data() || out.size() != v->size()) changed = true;
-      cells_.push_back(out);
-      ++i;
+    const RowPlan& rp = PlanRows(desc, formats, mask);
+    if (sample) {
+      MaskRow</*kSample=*/true>(f, rp, mask.masker);
+      SampleRow(rp);
+    } else {
+      MaskRow</*kSample=*/false>(f, rp, mask.masker);
     }
-    if (sample) SampleRow(desc, formats);
-    if (!changed) {
+    if (edits_.empty()) {
       ToClient(f.bytes);
       return;
     }
     ++stats_.rows_rewritten;
-    size_t size = 1 + 4 + 2;
-    for (const pg::Value& v : cells_) size += 4 + (v ? v->size() : 0);
+    // The frame with the edited cells replaced: the bytes between them are
+    // copied as they are (the decoder validated the frame, so they are
+    // exactly what encoding the cells again would write).
+    size_t size = f.bytes.size();
+    for (const CellEdit& e : edits_) size = size - e.old_size + e.out.size();
     char* buf = arena_.Allocate(size);
     char* w = buf;
     *w++ = 'D';
     PutU32(w, static_cast<uint32_t>(size - 1));
     w += 4;
-    *w++ = static_cast<char>(cells_.size() >> 8);
-    *w++ = static_cast<char>(cells_.size());
-    for (const pg::Value& v : cells_) {
-      if (!v) {
-        PutU32(w, 0xffffffffu);
-        w += 4;
-        continue;
-      }
-      PutU32(w, static_cast<uint32_t>(v->size()));
+    const char* from = f.bytes.data() + 5;
+    for (const CellEdit& e : edits_) {
+      const char* len_at = e.at - 4;
+      std::memcpy(w, from, static_cast<size_t>(len_at - from));
+      w += len_at - from;
+      PutU32(w, static_cast<uint32_t>(e.out.size()));
       w += 4;
-      std::memcpy(w, v->data(), v->size());
-      w += v->size();
+      std::memcpy(w, e.out.data(), e.out.size());
+      w += e.out.size();
+      from = e.at + e.old_size;
     }
+    const char* end = f.bytes.data() + f.bytes.size();
+    std::memcpy(w, from, static_cast<size_t>(end - from));
     ToClient({buf, size});
   }
 
-  void SampleRow(const Description* desc, const std::vector<int16_t>* formats) {
-    if (static_cast<size_t>(acc_.record.sample_rows_size()) >= sample_cap_) {
-      acc_.sample_truncated = true;
-      return;
+  // Masks the cells of a DataRow into edits_ (the changed ones) and, for a
+  // sampled row, cells_ (every cell as the client gets it).
+  // REQUIRES: f came from the decoder, which validated its cell lengths.
+  template <bool kSample>
+  void MaskRow(const pg::Frame& f, const RowPlan& rp, const Masker* masker) {
+    edits_.clear();
+    if (kSample) cells_.clear();
+    const char* p = f.body.data();
+    const int n = static_cast<int16_t>((static_cast<unsigned char>(p[0]) << 8) |
+                                       static_cast<unsigned char>(p[1]));
+    p += 2;
+    const CellPlan* const cols = rp.columns.data();
+    const size_t ncols = rp.columns.size();
+    for (int i = 0; i < n; ++i) {
+      const int32_t len = static_cast<int32_t>(GetU32(p));
+      p += 4;
+      if (len < 0) {  // NULL
+        if (kSample) cells_.push_back(std::nullopt);
+        continue;
+      }
+      const std::string_view v(p, static_cast<size_t>(len));
+      p += len;
+      const CellPlan& c = static_cast<size_t>(i) < ncols ? cols[i] : rp.beyond;
+      // The common case inline; the others (and the prefixed one's copy)
+      // in MaskCellAs.
+      const std::string_view out =
+          c.how == CellPlan::kDetect
+              ? masker->MaskCell(*c.plan, v, &arena_, &acc_.counters)
+              : MaskCellAs(c, masker, v);
+      if (out.data() != v.data() || out.size() != v.size()) {
+        if (c.how == CellPlan::kDetect) ++stats_.cells_masked;
+        edits_.push_back(CellEdit{v.data(), v.size(), out});
+      }
+      if (kSample) cells_.push_back(out);
     }
+  }
+
+  void SampleRow(const RowPlan& rp) {
     v1::Row& row = *acc_.record.add_sample_rows();
     uint32_t i = 0;
     for (const pg::Value& v : cells_) {
       if (!v) {
         row.add_null_cells(i);
         row.add_cells("");
+      } else if (rp[i].sample_hex) {
+        // Binary: recorded as hex, as psql shows bytea.
+        static const char kHex[] = "0123456789abcdef";
+        std::string hex = "\\x";
+        hex.reserve(2 + 2 * v->size());
+        for (unsigned char ch : *v) {
+          hex.push_back(kHex[ch >> 4]);
+          hex.push_back(kHex[ch & 15]);
+        }
+        row.add_cells(std::move(hex));
       } else {
-        int16_t format = 0;
-        if (desc != nullptr && i < desc->columns.size()) {
-          format = desc->columns[i].format;
-        }
-        if (formats != nullptr) {
-          format = formats->size() == 1 ? (*formats)[0]
-                   : i < formats->size() ? (*formats)[i]
-                                         : 0;
-        }
-        if (format == 1) {
-          // Binary: recorded as hex, as psql shows bytea.
-          static const char kHex[] = "0123456789abcdef";
-          std::string hex = "\\x";
-          for (unsigned char ch : *v) {
-            hex.push_back(kHex[ch >> 4]);
-            hex.push_back(kHex[ch & 15]);
-          }
-          row.add_cells(std::move(hex));
-        } else {
-          row.add_cells(v->data(), v->size());
-        }
+        row.add_cells(v->data(), v->size());
       }
       ++i;
     }
@@ -1935,7 +2097,10 @@ class PostgresSession final : public Session {
   bool copy_out_ = false;
   bool copy_binary_ = false;
   MaskChoice copy_mask_;
-  std::vector<pg::Value> cells_;
+  std::vector<pg::Value> cells_;  // a sampled row's cells, masked
+  std::vector<CellEdit> edits_;   // the cells masking changed in a row
+  RowPlan row_plan_;
+  uint64_t row_epoch_ = 1;  // moves with every frame but a DataRow
   ResultAcc acc_;
   size_t frame_bytes_ = 0;  // size of the server frame being handled
   size_t sample_cap_ = 0;

@@ -8,11 +8,15 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "hoop/masking/arena.h"
 #include "hoop/masking/masker.h"
 #include "hoop/masking/profile.h"
 #include "hoop/policy/policy.h"
@@ -135,10 +139,18 @@ struct Harness {
   std::string to_server, to_client;
   std::vector<Event> events;
 
-  explicit Harness(bool mask = true, bool record = true,
-                   pg::DecoderOptions::Start start =
-                       pg::DecoderOptions::Start::kNormal,
-                   absl::Duration review_timeout = absl::Minutes(5)) {
+  explicit Harness(
+      bool mask = true, bool record = true,
+      pg::DecoderOptions::Start start = pg::DecoderOptions::Start::kNormal,
+      absl::Duration review_timeout = absl::Minutes(5))
+      : Harness(mask ? std::shared_ptr<const masking::Masker>(
+                           masking::Masker::Default())
+                     : nullptr,
+                record, start, review_timeout) {}
+
+  Harness(std::shared_ptr<const masking::Masker> masker, bool record,
+          pg::DecoderOptions::Start start = pg::DecoderOptions::Start::kNormal,
+          absl::Duration review_timeout = absl::Minutes(5)) {
     PostgresOptions o;
     o.common.session_id = "s1";
     o.common.identity.subject = "etl-agent";
@@ -147,7 +159,7 @@ struct Harness {
     o.common.policy = TestPolicy();
     o.common.review_timeout = review_timeout;
     o.common.clock = [this] { return now; };
-    if (mask) o.masker = masking::Masker::Default();
+    o.masker = std::move(masker);
     o.start = start;
     if (record) {
       auto s = std::make_unique<MemorySink>();
@@ -810,6 +822,170 @@ TEST(PostgresSession, PreparedStatementExecutedRepeatedly) {
     ASSERT_GE(r.masked_size(), 1);
     EXPECT_EQ(r.masked(0).detector(), "EMAIL");
   }
+}
+
+// A profile with a whole-cell column rule and an exempt type, beside the
+// built-in detectors.
+std::shared_ptr<const masking::Masker> RulesMasker() {
+  auto m = masking::CompileProfile(R"(
+name: rules
+all_builtins: true
+default_method: {kind: REDACT}
+columns:
+  - name: '^secret$'
+    action: MASK
+    method: {kind: REDACT, token: "[SECRET]"}
+  - types: [int4]
+    action: EXEMPT
+)",
+                                   "rules.yaml");
+  EXPECT_TRUE(m.ok()) << m.status();
+  return m.ok() ? std::shared_ptr<const masking::Masker>(std::move(*m))
+                : nullptr;
+}
+
+// Every rewritten row is byte for byte the encoding of its cells as
+// Masker::MaskCell masks them one by one with their column's plan (the
+// default plan for cells past the RowDescription), whatever mix of changed,
+// unchanged, exempt, NULL and empty cells it has, and however many cells.
+TEST(PostgresSession, RewrittenRowsAreTheMaskedCellsEncoded) {
+  std::shared_ptr<const masking::Masker> m = RulesMasker();
+  ASSERT_NE(m, nullptr);
+  Harness h(m, /*record=*/true);
+  h.Client(Q("select id, note, secret, email from t"));
+  const std::vector<std::pair<std::string, std::string>> cols = {
+      {"id", "int4"},
+      {"note", "text"},
+      {"secret", "text"},
+      {"email", "varchar"}};
+  using Cells = std::vector<std::optional<std::string_view>>;
+  const std::vector<Cells> rows = {
+      {"1", "plain", "s3", "x"},
+      {"ann@example.com", "mail bo@example.org now", std::nullopt,
+       "cy@example.net"},
+      {"2", std::nullopt, std::nullopt, std::nullopt},
+      {"3", "x", std::nullopt, "y", "dee@example.com", "", std::nullopt,
+       "ssn 078-05-1120"},
+      {"eve@example.com"},
+      {"", "", "", ""},
+      {"4", "fay@example.com first", "", "last gus@example.com"},
+      {},
+      {"5", "nothing here", std::nullopt, "nor here"},
+  };
+  std::string in =
+      RowDesc({{"id", 23}, {"note", 25}, {"secret", 25}, {"email", 1043}});
+  std::string want = in;
+  masking::Arena arena;
+  uint64_t rewritten = 0, masked = 0;
+  for (const Cells& row : rows) {
+    in += Row(row);
+    pg::DataRow expect;
+    bool changed = false;
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (!row[i]) {
+        expect.values.push_back(std::nullopt);
+        continue;
+      }
+      const masking::ColumnPlan plan =
+          i < cols.size() ? m->PlanColumn(cols[i].first, cols[i].second)
+                          : masking::ColumnPlan();
+      const std::string_view out =
+          m->MaskCell(plan, *row[i], &arena, /*counters=*/nullptr);
+      if (out != *row[i]) {
+        changed = true;
+        ++masked;
+      }
+      expect.values.push_back(out);
+    }
+    rewritten += changed;
+    want += pg::Encode(expect);
+  }
+  in += CC("SELECT 9") + RFQ();
+  want += CC("SELECT 9") + RFQ();
+  ASSERT_GT(rewritten, 4u) << "the rows must exercise rewriting";
+  h.Server(in);
+  EXPECT_EQ(h.to_client, want);
+  EXPECT_EQ(h.session->stats().rows, rows.size());
+  EXPECT_EQ(h.session->stats().rows_rewritten, rewritten);
+  EXPECT_EQ(h.session->stats().cells_masked, masked);
+  // The same, fed one byte at a time.
+  Harness h1(m, /*record=*/false);
+  h1.Client(Q("select id, note, secret, email from t"));
+  for (char c : in) h1.Server(std::string(1, c));
+  EXPECT_EQ(h1.to_client, want);
+}
+
+// One portal re-bound with other result formats, its rows arriving in the
+// same chunk as the earlier ones: each run of rows is read with its own
+// formats (text bytea is masked, binary bytea is not), in the output and in
+// the records' sample rows (binary as hex).
+TEST(PostgresSession, EachResultUsesItsOwnFormatsWithinOneChunk) {
+  Harness h;
+  h.Client(Parse("st", "select v from t") + Describe('S', "st") + Sync());
+  h.Server(pg::Encode(pg::ParseComplete{}) +
+           pg::Encode(pg::ParameterDescription{}) + RowDesc({{"v", 17}}) +
+           RFQ());
+  h.to_client.clear();
+  h.Client(Bind("", "st", {0}) + Execute("") + Bind("", "st", {1}) +
+           Execute("") + Bind("", "st", {0}) + Execute("") + Sync());
+  h.Server(pg::Encode(pg::BindComplete{}) + Row({"ann@example.com"}) +
+           CC("SELECT 1") + pg::Encode(pg::BindComplete{}) +
+           Row({"ann@example.com"}) + CC("SELECT 1") +
+           pg::Encode(pg::BindComplete{}) + Row({"ann@example.com"}) +
+           CC("SELECT 1") + RFQ());
+  auto ms = ServerMessages(h.to_client);
+  ASSERT_EQ(ms.size(), 10u);
+  EXPECT_EQ(std::get<pg::DataRow>(ms[1]).values[0], "[EMAIL]");
+  EXPECT_EQ(std::get<pg::DataRow>(ms[4]).values[0], "ann@example.com")
+      << "binary bytea is not text: intact";
+  EXPECT_EQ(std::get<pg::DataRow>(ms[7]).values[0], "[EMAIL]");
+  EXPECT_EQ(h.session->stats().binary_cells_unmasked, 1u);
+  EXPECT_EQ(h.session->stats().cells_masked, 2u);
+  h.session->Finish(v1::END_REASON_CLIENT_CLOSED, "");
+  std::vector<std::string> sampled;
+  for (const auto& r : h.Records()) {
+    if (!r.has_result() || r.result().sample_rows_size() == 0) continue;
+    sampled.push_back(r.result().sample_rows(0).cells(0));
+  }
+  EXPECT_EQ(sampled,
+            (std::vector<std::string>{
+                "[EMAIL]", "\\x616e6e406578616d706c652e636f6d", "[EMAIL]"}));
+}
+
+// A long result: every row masked, the first 50 sampled (masked), the
+// result marked truncated; the next result samples afresh.
+TEST(PostgresSession, SampleRowsStopAtTheCapMaskingDoesNot) {
+  Harness h;
+  h.Client(Q("select email, n from customers"));
+  std::string in = RowDesc({{"email", 25}, {"n", 23}});
+  for (int i = 0; i < 70; ++i) {
+    in += Row({"hal@example.com", std::to_string(i)});
+  }
+  h.Server(in + CC("SELECT 70") + RFQ());
+  h.Client(Q("select email, n from customers limit 1"));
+  h.Server(RowDesc({{"email", 25}, {"n", 23}}) + Row({"hal@example.com", "1"}) +
+           CC("SELECT 1") + RFQ());
+  EXPECT_THAT(h.to_client, Not(HasSubstr("hal@example.com")));
+  EXPECT_EQ(h.session->stats().rows_rewritten, 71u);
+  h.session->Finish(v1::END_REASON_CLIENT_CLOSED, "");
+  std::vector<v1::Result> results;
+  for (const auto& r : h.Records()) {
+    if (r.has_result()) results.push_back(r.result());
+  }
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].rows(), 70u);
+  ASSERT_EQ(results[0].sample_rows_size(), 50);
+  EXPECT_TRUE(results[0].sample_truncated());
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(results[0].sample_rows(i).cells_size(), 2);
+    EXPECT_EQ(results[0].sample_rows(i).cells(0), "[EMAIL]");
+    EXPECT_EQ(results[0].sample_rows(i).cells(1), std::to_string(i));
+  }
+  ASSERT_GE(results[0].masked_size(), 1);
+  EXPECT_EQ(results[0].masked(0).detector(), "EMAIL");
+  EXPECT_EQ(results[0].masked(0).count(), 70u) << "every row, not the sample";
+  EXPECT_EQ(results[1].sample_rows_size(), 1);
+  EXPECT_FALSE(results[1].sample_truncated());
 }
 
 }  // namespace
