@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <new>
 
 #if defined(__SSE2__)
 #include <immintrin.h>
@@ -553,10 +554,15 @@ class Scanner {
     BlockMasks* prevp = &ring[0];
     BlockMasks* curp = &ring[1];
     BlockMasks* nextp = &ring[2];
-    *curp = Classify<L>(p + begin_, n_ - begin_);
+    // (Placement new: the classifier writes its result into the ring
+    // itself, where an assignment would copy it from a temporary.)
+    ::new (curp) BlockMasks(Classify<L>(p + begin_, n_ - begin_));
     for (std::size_t b = begin_; b < n_; b += 64) {
-      *nextp =
-          b + 64 < n_ ? Classify<L>(p + b + 64, n_ - b - 64) : BlockMasks();
+      if (b + 64 < n_) {
+        ::new (nextp) BlockMasks(Classify<L>(p + b + 64, n_ - b - 64));
+      } else {
+        *nextp = BlockMasks();
+      }
       const BlockMasks& prev = *prevp;
       const BlockMasks& cur = *curp;
       const BlockMasks& next = *nextp;
@@ -618,10 +624,12 @@ class Scanner {
       return static_cast<U128>(lo) | (static_cast<U128>(hi) << 64);
     };
     std::uint64_t out = 0;
-    const U128 da = wide(c.da, n.da);
-    // Pem(): "-----BEGIN " starts here.
-    out |= static_cast<std::uint64_t>(da & (da >> 1) & (da >> 2) & (da >> 3) &
-                                      (da >> 4));
+    // Pem(): "-----BEGIN " starts here (first: is there a "--"?).
+    if ((c.da & ((c.da >> 1) | (n.da << 63))) != 0) {
+      const U128 da = wide(c.da, n.da);
+      out |= static_cast<std::uint64_t>(da & (da >> 1) & (da >> 2) & (da >> 3) &
+                                        (da >> 4));
+    }
     // Colon(): "://" (URL), "::" or six hex-flanked colons (IPv6: every
     // match has one or the other within 45 bytes).
     if (c.co != 0) {
@@ -630,7 +638,8 @@ class Scanner {
       const U128 hex_before = (hex << 1) | (prev.hex >> 63);
       bool keep = (co & (sl >> 1) & (sl >> 2)) != 0 || (co & (co >> 1)) != 0 ||
                   (c.co & 1 && prev.co >> 63) ||
-                  Count<kPop>(co & hex_before & (hex >> 1)) >= 6;
+                  (Count<kPop>(co) >= 6 &&
+                   Count<kPop>(co & hex_before & (hex >> 1)) >= 6);
       if (keep) out |= c.co;
     }
     // AwsSecret(): a key name ending in "key" at this 'y'.
@@ -724,9 +733,12 @@ class Scanner {
     }
     // IPv4: no digit count, some digits may be in the previous block.
     if (Want(Kind::kIpv4)) {
+      // Three dots between digits, 2-4 bytes apart: three such dots first.
       U128 dd = d_before & dt & (d >> 1);
       auto near = [](U128 x) { return (x >> 2) | (x >> 3) | (x >> 4); };
-      if ((dd & near(dd & near(dd)) & low) != 0) return true;
+      if (Count<kPop>(dd) >= 3 && (dd & near(dd & near(dd)) & low) != 0) {
+        return true;
+      }
     }
     if (Want(Kind::kIban)) {
       // Two capitals then two digits; the bit is the first digit's, and the
