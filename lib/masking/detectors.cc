@@ -8,6 +8,7 @@
 // extends the finding to its true end.
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string_view>
 
@@ -352,13 +353,30 @@ bool MatchIpv4(std::string_view text, std::size_t p, std::size_t we,
   return false;
 }
 
-inline bool IsLetter(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-inline bool IsEmailLocal(char c) {
-  return IsAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
-}
-inline bool IsLabel(char c) { return IsAlnum(c) || c == '-'; }
+// Byte classes of the e-mail pattern, one table lookup each.
+enum : std::uint8_t { kCLocal = 1, kCLabel = 2, kCLetter = 4, kCWord = 8 };
+struct EmailClasses {
+  std::uint8_t of[256] = {};
+  constexpr EmailClasses() {
+    for (int c = 0; c < 256; ++c) {
+      const bool digit = c >= '0' && c <= '9';
+      const bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+      std::uint8_t k = 0;
+      if (digit || letter || c == '.' || c == '_' || c == '%' || c == '+' ||
+          c == '-') {
+        k |= kCLocal;
+      }
+      if (digit || letter || c == '-') k |= kCLabel;
+      if (letter) k |= kCLetter;
+      if (digit || letter || c == '_') k |= kCWord;
+      of[c] = k;
+    }
+  }
+  bool Is(char c, std::uint8_t k) const {
+    return (of[static_cast<unsigned char>(c)] & k) != 0;
+  }
+};
+constexpr EmailClasses kEmailClasses;
 
 // [A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b.
 // '@' is in no class but its own, so a match holds exactly one '@' and its
@@ -370,6 +388,7 @@ inline bool IsLabel(char c) { return IsAlnum(c) || c == '-'; }
 // letter). The longest end is after the last dot that gives one.
 bool MatchEmail(std::string_view text, std::size_t p, std::size_t we,
                 std::size_t* s, std::size_t* e) {
+  const EmailClasses& cls = kEmailClasses;
   const char* const t = text.data();
   const std::size_t n = text.size();
   std::size_t from = p;
@@ -381,17 +400,20 @@ bool MatchEmail(std::string_view text, std::size_t p, std::size_t we,
     from = a + 1;
     const std::size_t lo = std::max(p, a >= 64 ? a - 64 : 0);
     std::size_t q = a;
-    while (q > lo && IsEmailLocal(t[q - 1])) --q;
+    while (q > lo && cls.Is(t[q - 1], kCLocal)) --q;
     if (q == a) continue;
     std::size_t i = a + 1, best = 0;
     for (int k = 0; k < 8; ++k) {
+      const std::size_t stop = std::min(we, i + 64);
       std::size_t j = i;
-      while (j < we && j - i < 64 && IsLabel(t[j])) ++j;
+      while (j < stop && cls.Is(t[j], kCLabel)) ++j;
       if (j == i || j - i > 63 || j >= we || t[j] != '.') break;
       i = j + 1;  // a top-level domain, or the next label, starts here
+      const std::size_t tld_stop = std::min(n, i + 25);
       std::size_t x = i;
-      while (x < n && x - i < 25 && IsLetter(t[x])) ++x;
-      if (x - i >= 2 && x - i <= 24 && x <= we && BoundaryAfterWord(text, x)) {
+      while (x < tld_stop && cls.Is(t[x], kCLetter)) ++x;
+      if (x - i >= 2 && x - i <= 24 && x <= we &&
+          (x == n || !cls.Is(t[x], kCWord))) {
         best = x;
       }
     }

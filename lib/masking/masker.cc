@@ -52,8 +52,9 @@ namespace {
 // Runs one matcher over the windows in order, exactly as a search over the
 // whole value would: after a finding continue at its end, after a rejected
 // match at its start + 1 (or its end, if the check says kSkip).
+template <typename W>
 void RunMatcher(const Matcher& m, const RE2& re, bool hand, int order,
-                std::string_view text, std::size_t begin, const Window* w,
+                std::string_view text, std::size_t begin, const W* w,
                 std::size_t nw, Spans* out, Windows* barriers) {
   hand = hand && m.hand != nullptr && m.capture == 0;
   re2::StringPiece whole(text.data(), text.size());
@@ -140,28 +141,28 @@ void Masker::Rep::Find(std::string_view text, std::size_t begin,
       internal::Prefilter(text, begin, internal::MakePrefilterPlan(kinds), &kw);
     }
     if (kw.empty()) return;
-    // Most values open windows of one or two kinds: visit only the
-    // matchers of those.
-    std::uint32_t open = 0;
-    for (const internal::KindWindow& k : kw) {
-      open |= 1u << static_cast<int>(k.kind);
-    }
-    const RE2* const* res = Regexps();
-    Windows w;
-    for (std::size_t i = 0; i < matchers.size(); ++i) {
-      const Matcher& m = matchers[i];
-      if (!(open >> static_cast<int>(m.kind) & 1) ||
-          !(mask >> m.detector & 1)) {
-        continue;
+    // kw is sorted by kind: each kind's windows are one stretch of it, run
+    // in place by that kind's matchers (the order of the matchers does not
+    // matter: spans are sorted by their matcher index below). Hand
+    // matchers need no RE2, so this thread's copies are looked up only for
+    // a matcher that searches with one.
+    const RE2* const* res = nullptr;
+    for (std::size_t a = 0; a < kw.size();) {
+      const internal::Kind kind = kw[a].kind;
+      std::size_t b = a + 1;
+      while (b < kw.size() && kw[b].kind == kind) ++b;
+      for (const int i : kind_matchers[static_cast<int>(kind)]) {
+        const Matcher& m = matchers[static_cast<std::size_t>(i)];
+        if (!(mask >> m.detector & 1)) continue;
+        const RE2* re = primary[static_cast<std::size_t>(i)];
+        if (m.hand == nullptr || m.capture != 0) {
+          if (res == nullptr) res = Regexps();
+          re = res[i];
+        }
+        RunMatcher(m, *re, prefilter, i, text, begin, kw.data() + a, b - a,
+                   &spans, barriers);
       }
-      w.clear();
-      for (const internal::KindWindow& k : kw) {
-        if (k.kind == m.kind) w.push_back({k.begin, k.end});
-      }
-      if (!w.empty()) {
-        RunMatcher(m, *res[i], prefilter, static_cast<int>(i), text, begin,
-                   w.data(), w.size(), &spans, barriers);
-      }
+      a = b;
     }
   } else {
     internal::KindWindows kw;
@@ -717,6 +718,12 @@ absl::StatusOr<std::unique_ptr<Masker>> Masker::Create(
     }
   }
   rep->all_plan = internal::MakePrefilterPlan(kinds);
+  for (std::size_t i = 0; i < rep->matchers.size(); ++i) {
+    const internal::Kind k = rep->matchers[i].kind;
+    if (k != internal::Kind::kNone) {
+      rep->kind_matchers[static_cast<int>(k)].push_back(static_cast<int>(i));
+    }
+  }
   for (const Matcher& m : rep->matchers) rep->primary.push_back(m.re.get());
   return std::unique_ptr<Masker>(new Masker(std::move(rep)));
 }

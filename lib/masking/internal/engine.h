@@ -181,6 +181,8 @@ struct Masker::Rep {
   std::uint64_t unfiltered = 0;      // detectors with a kNone matcher
   internal::PrefilterPlan all_plan;  // for all_detectors
   std::vector<const RE2*> primary;   // matchers[i].re
+  // For each gated kind, the indexes of its matchers, in order.
+  std::array<std::vector<int>, internal::kNumKinds> kind_matchers;
   mutable std::array<std::atomic<const RE2* const*>, kReplicas> replicas{};
 
   // Findings of the matchers in `detectors` (bitmask) that start at or after
