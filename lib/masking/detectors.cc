@@ -190,7 +190,7 @@ Verdict ExtendPem(std::string_view text, std::size_t s, std::size_t* e) {
 
 // IBAN lengths by country (ISO 13616 registry).
 int IbanLength(char a, char b) {
-  static const struct {
+  static constexpr struct {
     char cc[3];
     int len;
   } kTable[] = {
@@ -208,10 +208,20 @@ int IbanLength(char a, char b) {
       {"SK", 24}, {"SM", 27}, {"ST", 25}, {"SV", 28}, {"TL", 23}, {"TN", 24},
       {"TR", 26}, {"UA", 29}, {"VA", 22}, {"VG", 24}, {"XK", 20},
   };
-  for (const auto& row : kTable) {
-    if (row.cc[0] == a && row.cc[1] == b) return row.len;
-  }
-  return 0;
+  // Looked up by letter pair: one load instead of a scan of the registry
+  // (every IBAN-shaped run is checked, most of them in PII cells).
+  struct ByPair {
+    std::uint8_t len[26][26] = {};
+    constexpr explicit ByPair(const decltype(kTable)& rows) {
+      for (const auto& row : rows) {
+        len[row.cc[0] - 'A'][row.cc[1] - 'A'] =
+            static_cast<std::uint8_t>(row.len);
+      }
+    }
+  };
+  static constexpr ByPair kByPair(kTable);
+  if (!IsUpper(a) || !IsUpper(b)) return 0;
+  return kByPair.len[a - 'A'][b - 'A'];
 }
 
 // RE2's \b word characters.
@@ -560,17 +570,20 @@ bool Mod97Valid(std::string_view s) {
     if (want == 0) return false;
   }
   // Move the first four characters to the end; letters count as 10..35.
-  unsigned rem = 0;
-  for (std::size_t k = 0; k < n; ++k) {
-    char c = buf[(k + 4) % n];
+  // The remainder is taken only when the sum nears 2^56 (each character
+  // multiplies it by at most 100), not once per character: a division
+  // costs tens of cycles.
+  std::uint64_t acc = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    const char c = buf[j + 4 < n ? j + 4 : j + 4 - n];
     if (IsDigit(c)) {
-      rem = (rem * 10 + static_cast<unsigned>(c - '0')) % 97;
+      acc = acc * 10 + static_cast<unsigned>(c - '0');
     } else {
-      unsigned v = static_cast<unsigned>(c - 'A') + 10;
-      rem = (rem * 100 + v) % 97;
+      acc = acc * 100 + static_cast<unsigned>(c - 'A') + 10;
     }
+    if (acc >= (std::uint64_t{1} << 56)) acc %= 97;
   }
-  return rem == 1;
+  return acc % 97 == 1;
 }
 
 bool UsSsnValid(std::string_view s) {
