@@ -1521,11 +1521,13 @@ bool MayHaveWindows(std::string_view text) {
   const std::size_t n = text.size();
   if (n > kQuickMaxBytes) return true;
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  // The bytes after the value: a row's cells lie one after another in the
-  // protocol buffer, so its next cells (measured on the 64 MiB corpus
-  // streaming from memory: 5% less time; 512 bytes ahead is about a dozen
-  // cells). A prefetch never faults.
-  __builtin_prefetch(p + n + 512);
+  // Prefetch the bytes after the value: a row's cells lie one after
+  // another in the protocol buffer, so these are its next cells (512 bytes
+  // ahead: about a dozen; on the 64 MiB corpus streaming from memory, 5%
+  // less time). A prefetch never faults; the address is computed as an
+  // integer, since a pointer that far past the value would be undefined.
+  __builtin_prefetch(reinterpret_cast<const void*>(
+      reinterpret_cast<std::uintptr_t>(p) + n + 512));
   if (n <= 128) return QuickPiece(p, n);
   // Pieces [0, 128), [64, 192), ...: a stretch of up to 64 bytes lies whole
   // in one of them. Each gate's condition holds on a stretch that short
