@@ -382,6 +382,38 @@ std::string_view Masker::MaskCell(const ColumnPlan& plan,
   rep.Find(value, 0, plan.detectors_, rep.options.prefilter, &groups, nullptr,
            /*quick_said_maybe=*/quick);
   if (groups.empty()) return value;
+  // REDACT (every built-in's default): the tokens are known, so the masked
+  // value is written straight into the arena, with no replacement buffer.
+  {
+    std::size_t masked = 0, tokens = 0;
+    bool redact = true;
+    for (const Span& g : groups) {
+      const MethodSpec& ms = rep.detectors[g.detector].method;
+      if (ms.kind != MethodSpec::Kind::kRedact) {
+        redact = false;
+        break;
+      }
+      masked += g.end - g.begin;
+      tokens += ms.token.size();
+    }
+    if (redact) {
+      const std::size_t total = value.size() - masked + tokens;
+      char* const out = arena->Allocate(total);
+      char* dst = out;
+      std::size_t p = 0;
+      for (const Span& g : groups) {
+        const std::string& token = rep.detectors[g.detector].method.token;
+        std::memcpy(dst, value.data() + p, g.begin - p);
+        dst += g.begin - p;
+        std::memcpy(dst, token.data(), token.size());
+        dst += token.size();
+        p = g.end;
+      }
+      std::memcpy(dst, value.data() + p, value.size() - p);
+      rep.Count(groups, counters);
+      return std::string_view(out, total);
+    }
+  }
   // Render only the replacements, then copy the value around them straight
   // into the arena: one pass over the bytes.
   thread_local std::string repl;
