@@ -1859,12 +1859,18 @@ class PostgresSession final : public Session {
       ToClient(f.bytes);
       return;
     }
-    const RowPlan& rp = PlanRows(desc, formats, mask);
+    MaskDataRow(f, PlanRows(desc, formats, mask), mask.masker, sample);
+  }
+
+  // Out of line, so that a row forwarded as is does not pay for this
+  // one's registers.
+  [[gnu::noinline]] void MaskDataRow(const pg::Frame& f, const RowPlan& rp,
+                                     const Masker* masker, bool sample) {
     if (sample) {
-      MaskRow</*kSample=*/true>(f, rp, mask.masker);
+      MaskRow</*kSample=*/true>(f, rp, masker);
       SampleRow(rp);
     } else {
-      MaskRow</*kSample=*/false>(f, rp, mask.masker);
+      MaskRow</*kSample=*/false>(f, rp, masker);
     }
     if (edits_.empty()) {
       ToClient(f.bytes);
