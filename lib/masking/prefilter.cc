@@ -1364,8 +1364,9 @@ namespace {
 // its bytes: masked-off lanes read nothing and never fault). M as in
 // Classes.
 template <class M>
-__attribute__((target("avx512f,avx512bw,bmi,bmi2,popcnt"))) bool QuickAvx512(
-    const unsigned char* p, std::size_t n) {
+__attribute__((target("avx512f,avx512bw,bmi,bmi2,popcnt"),
+               always_inline)) inline bool
+QuickAvx512(const unsigned char* p, std::size_t n) {
   constexpr bool kWide = sizeof(M) > 8;
   const __mmask64 lanes0 = n >= 64 ? ~__mmask64{0} : ((__mmask64{1} << n) - 1);
   const __m512i v0 = _mm512_maskz_loadu_epi8(lanes0, p);
@@ -1489,12 +1490,25 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool QuickAvx2(
 }
 #undef HOOP_QUICK_STAGED
 
+// MayHaveWindows() with AVX-512BW, the tests inlined. REQUIRES: n <= 256.
+__attribute__((target("avx512f,avx512bw,bmi,bmi2,popcnt"))) bool
+MayHaveWindowsAvx512(const unsigned char* p, std::size_t n) {
+  if (n <= 64) return QuickAvx512<std::uint64_t>(p, n);
+  if (n <= 128) return QuickAvx512<U128>(p, n);
+  for (std::size_t b = 0; b + 64 < n; b += 64) {
+    const std::size_t len = std::min<std::size_t>(128, n - b);
+    if (len <= 64 ? QuickAvx512<std::uint64_t>(p + b, len)
+                  : QuickAvx512<U128>(p + b, len)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // The quick test of one value (or piece) of at most 128 bytes.
 bool QuickPiece(const unsigned char* p, std::size_t n) {
   switch (Level()) {
-    case KernelLevel::kAvx512:
-      return n <= 64 ? QuickAvx512<std::uint64_t>(p, n)
-                     : QuickAvx512<U128>(p, n);
+    case KernelLevel::kAvx512:  // MayHaveWindowsAvx512() instead
     case KernelLevel::kAvx2:
       if (n == 0) return false;
       return n <= 64 ? QuickAvx2<std::uint64_t>(p, n) : QuickAvx2<U128>(p, n);
@@ -1528,6 +1542,7 @@ bool MayHaveWindows(std::string_view text) {
   // integer, since a pointer that far past the value would be undefined.
   __builtin_prefetch(reinterpret_cast<const void*>(
       reinterpret_cast<std::uintptr_t>(p) + n + 512));
+  if (Level() == KernelLevel::kAvx512) return MayHaveWindowsAvx512(p, n);
   if (n <= 128) return QuickPiece(p, n);
   // Pieces [0, 128), [64, 192), ...: a stretch of up to 64 bytes lies whole
   // in one of them. Each gate's condition holds on a stretch that short
