@@ -12,6 +12,10 @@
 #include <cstring>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/strings/ascii.h"
 #include "masking/internal/engine.h"
 
@@ -519,6 +523,179 @@ bool MatchPhone(std::string_view text, std::size_t p, std::size_t we,
   return false;
 }
 
+// IPV6, as sets of positions: bit k of a mask stands for text[q + k]
+// (k < 64; the pattern's matches are at most 45 bytes). Each part of the
+// pattern maps the set of positions where it may start to the set where it
+// may end (a class test and a shift per byte), so every alternative's
+// every end from q is computed at once, exactly as the pattern reads; the
+// longest end is the highest bit. Bytes at or after the window end are in
+// no class, so no end passes it.
+struct V6 {
+  std::uint64_t hex = 0, colon = 0, dot = 0, digit = 0, d19 = 0, d04 = 0,
+                d05 = 0, one = 0, two = 0, five = 0, f = 0, zero = 0;
+
+  // [0-9A-Fa-f]{1,4}
+  std::uint64_t Group(std::uint64_t s) const {
+    const std::uint64_t a = (s & hex) << 1, b = (a & hex) << 1,
+                        c = (b & hex) << 1, d = (c & hex) << 1;
+    return a | b | c | d;
+  }
+  std::uint64_t Colon(std::uint64_t s) const { return (s & colon) << 1; }
+  // 25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d
+  std::uint64_t Octet(std::uint64_t s) const {
+    return ((s & digit) << 1) | ((((s & d19) << 1) & digit) << 1) |
+           ((((((s & one) << 1) & digit) << 1) & digit) << 1) |
+           ((((((s & two) << 1) & d04) << 1) & digit) << 1) |
+           ((((((s & two) << 1) & five) << 1) & d05) << 1);
+  }
+  // (?:OCTET\.){3}OCTET
+  std::uint64_t Ipv4(std::uint64_t s) const {
+    for (int k = 0; k < 3; ++k) s = (Octet(s) & dot) << 1;
+    return Octet(s);
+  }
+  // Every end of a match from bit 0.
+  std::uint64_t Ends() const {
+    // p[k]: after (?:h:){k}; a[k]: after (?:h:){1,k}.
+    std::uint64_t p[8], a[8];
+    p[0] = 1;
+    a[0] = 0;
+    for (int k = 1; k <= 7; ++k) {
+      p[k] = Colon(Group(p[k - 1]));
+      a[k] = a[k - 1] | p[k];
+    }
+    std::uint64_t ends = Group(p[7]);  // 8 groups
+    ends |= Colon(a[7]);               // (?:h:){1,7}:
+    // (?:h:){B}(?::h){A}, B >= 1, A >= 1, A + B <= 7 (the six
+    // alternatives from (?:h:){1,6}:h to h:(?::h){1,6}): after m steps,
+    // t holds the ends of A = 7 - m... folded so that the B of each A is
+    // at most 7 - A.
+    std::uint64_t t = 0;
+    for (int m = 1; m <= 6; ++m) t = Group(Colon(t | a[m]));
+    ends |= t;
+    // :(?::h){1,7}
+    std::uint64_t u = Colon(1);
+    for (int k = 1; k <= 7; ++k) {
+      u = Group(Colon(u));
+      ends |= u;
+    }
+    const std::uint64_t dbl = Colon(Colon(1));
+    ends |= dbl;  // ::
+    if (dot != 0) {
+      ends |= Ipv4(p[6]);  // (?:h:){6}IPV4
+      // ::(?:[Ff]{4}(?::0{1,4})?:)?IPV4
+      std::uint64_t ff = dbl;
+      for (int k = 0; k < 4; ++k) ff = (ff & f) << 1;
+      std::uint64_t z = Colon(ff), zs = 0;
+      for (int k = 0; k < 4; ++k) {
+        z = (z & zero) << 1;
+        zs |= z;
+      }
+      ends |= Ipv4(dbl | Colon(ff | zs));
+      ends |= Ipv4(Colon(a[4]));  // (?:h:){1,4}:IPV4
+    }
+    return ends;
+  }
+};
+
+// The classes of text[q, q + n), n <= 48.
+#if defined(__SSE2__)
+V6 ClassifyV6(const char* t, int n) {
+  alignas(16) unsigned char b[48] = {};  // bytes past n: in no class
+  std::memcpy(b, t, static_cast<std::size_t>(n));
+  auto bits = [](__m128i m, int chunk) {
+    return static_cast<std::uint64_t>(
+               static_cast<std::uint16_t>(_mm_movemask_epi8(m)))
+           << (16 * chunk);
+  };
+  // x - lo <= span, unsigned
+  auto in = [](__m128i d, int span) {
+    return _mm_cmpeq_epi8(
+        _mm_min_epu8(d, _mm_set1_epi8(static_cast<char>(span))), d);
+  };
+  V6 v;
+  __m128i x[3], d[3];
+  for (int c = 0; c < 3; ++c) {
+    x[c] = _mm_load_si128(reinterpret_cast<const __m128i*>(b + 16 * c));
+    d[c] = _mm_sub_epi8(x[c], _mm_set1_epi8('0'));
+    const __m128i lx = _mm_or_si128(x[c], _mm_set1_epi8(0x20));
+    v.colon |= bits(_mm_cmpeq_epi8(x[c], _mm_set1_epi8(':')), c);
+    v.dot |= bits(_mm_cmpeq_epi8(x[c], _mm_set1_epi8('.')), c);
+    v.digit |= bits(in(d[c], 9), c);
+    v.hex |= bits(in(_mm_sub_epi8(lx, _mm_set1_epi8('a')), 5), c);
+    v.f |= bits(_mm_cmpeq_epi8(lx, _mm_set1_epi8('f')), c);
+  }
+  v.hex |= v.digit;
+  if (v.dot != 0) {
+    for (int c = 0; c < 3; ++c) {
+      v.zero |= bits(_mm_cmpeq_epi8(x[c], _mm_set1_epi8('0')), c);
+      v.one |= bits(_mm_cmpeq_epi8(x[c], _mm_set1_epi8('1')), c);
+      v.two |= bits(_mm_cmpeq_epi8(x[c], _mm_set1_epi8('2')), c);
+      v.five |= bits(_mm_cmpeq_epi8(x[c], _mm_set1_epi8('5')), c);
+      v.d04 |= bits(in(d[c], 4), c);
+      v.d05 |= bits(in(d[c], 5), c);
+    }
+    v.d19 = v.digit & ~v.zero;
+  }
+  return v;
+}
+#else
+inline std::uint64_t InRange(const unsigned char* b, int n, unsigned char lo,
+                             unsigned char hi) {
+  std::uint64_t m = 0;
+  for (int k = 0; k < n; ++k) {
+    m |= static_cast<std::uint64_t>(static_cast<unsigned char>(b[k] - lo) <=
+                                    hi - lo)
+         << k;
+  }
+  return m;
+}
+
+V6 ClassifyV6(const char* t, int n) {
+  const auto* b = reinterpret_cast<const unsigned char*>(t);
+  V6 v;
+  for (int k = 0; k < n; ++k) {
+    const unsigned char c = b[k];
+    v.colon |= static_cast<std::uint64_t>(c == ':') << k;
+    v.dot |= static_cast<std::uint64_t>(c == '.') << k;
+    v.f |= static_cast<std::uint64_t>((c | 0x20) == 'f') << k;
+    v.hex |= static_cast<std::uint64_t>(
+                 static_cast<unsigned char>((c | 0x20) - 'a') <= 'f' - 'a')
+             << k;
+  }
+  v.digit = InRange(b, n, '0', '9');
+  v.hex |= v.digit;
+  if (v.dot != 0) {
+    v.zero = InRange(b, n, '0', '0');
+    v.one = InRange(b, n, '1', '1');
+    v.two = InRange(b, n, '2', '2');
+    v.five = InRange(b, n, '5', '5');
+    v.d19 = v.digit & ~v.zero;
+    v.d04 = InRange(b, n, '0', '4');
+    v.d05 = InRange(b, n, '0', '5');
+  }
+  return v;
+}
+#endif
+
+// The leftmost start with a match (a hex digit or ':'), and there the
+// longest of every alternative's ends.
+bool MatchIpv6(std::string_view text, std::size_t p, std::size_t we,
+               std::size_t* s, std::size_t* e) {
+  const char* const t = text.data();
+  for (std::size_t q = p; q + 1 < we; ++q) {
+    if (!IsHex(t[q]) && t[q] != ':') continue;
+    // A match is at most 45 bytes.
+    const int n = static_cast<int>(std::min<std::size_t>(we - q, 46));
+    const std::uint64_t ends = ClassifyV6(t + q, n).Ends();
+    if (ends != 0) {
+      *s = q;
+      *e = q + static_cast<std::size_t>(63 - __builtin_clzll(ends));
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 HandFn HandMatcher(Kind kind) {
@@ -535,6 +712,8 @@ HandFn HandMatcher(Kind kind) {
       return MatchEmail;
     case Kind::kPhone:
       return MatchPhone;
+    case Kind::kIpv6:
+      return MatchIpv6;
     default:
       return nullptr;
   }
