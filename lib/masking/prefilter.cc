@@ -1425,8 +1425,8 @@ constexpr bool kAddressSanitizer = false;
 // copied every value shorter than 64 bytes). REQUIRES: 0 < n <= 8 *
 // sizeof(M).
 template <class M>
-__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool QuickAvx2(
-    const unsigned char* p, std::size_t n) {
+__attribute__((target("avx2,bmi,bmi2,popcnt"), always_inline)) inline bool
+QuickAvx2(const unsigned char* p, std::size_t n) {
   constexpr std::size_t kSpan = 8 * sizeof(M);
   alignas(32) unsigned char buf[kSpan];
   const auto at = reinterpret_cast<std::uintptr_t>(p);
@@ -1490,7 +1490,8 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) bool QuickAvx2(
 }
 #undef HOOP_QUICK_STAGED
 
-// MayHaveWindows() with AVX-512BW, the tests inlined. REQUIRES: n <= 256.
+// MayHaveWindows() with AVX-512BW, the tests inlined: the value whole, or
+// its 128-byte pieces (see MayHaveWindows). REQUIRES: n <= 256.
 __attribute__((target("avx512f,avx512bw,bmi,bmi2,popcnt"))) bool
 MayHaveWindowsAvx512(const unsigned char* p, std::size_t n) {
   if (n <= 64) return QuickAvx512<std::uint64_t>(p, n);
@@ -1505,16 +1506,25 @@ MayHaveWindowsAvx512(const unsigned char* p, std::size_t n) {
   return false;
 }
 
-// The quick test of one value (or piece) of at most 128 bytes.
-bool QuickPiece(const unsigned char* p, std::size_t n) {
-  switch (Level()) {
-    case KernelLevel::kAvx512:  // MayHaveWindowsAvx512() instead
-    case KernelLevel::kAvx2:
-      if (n == 0) return false;
-      return n <= 64 ? QuickAvx2<std::uint64_t>(p, n) : QuickAvx2<U128>(p, n);
-    default:
-      break;
+// The same with AVX2.
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) bool MayHaveWindowsAvx2(
+    const unsigned char* p, std::size_t n) {
+  if (n == 0) return false;
+  if (n <= 64) return QuickAvx2<std::uint64_t>(p, n);
+  if (n <= 128) return QuickAvx2<U128>(p, n);
+  for (std::size_t b = 0; b + 64 < n; b += 64) {
+    const std::size_t len = std::min<std::size_t>(128, n - b);
+    if (len <= 64 ? QuickAvx2<std::uint64_t>(p + b, len)
+                  : QuickAvx2<U128>(p + b, len)) {
+      return true;
+    }
   }
+  return false;
+}
+
+// The quick test of one value (or piece) of at most 128 bytes, with the
+// SSE2 block masks (CPUs without AVX2).
+bool QuickPiece(const unsigned char* p, std::size_t n) {
   const BlockMasks a = ComputeBlock(p, n);
   if (n <= 64) {
     Classes<std::uint64_t> c;
@@ -1542,7 +1552,14 @@ bool MayHaveWindows(std::string_view text) {
   // integer, since a pointer that far past the value would be undefined.
   __builtin_prefetch(reinterpret_cast<const void*>(
       reinterpret_cast<std::uintptr_t>(p) + n + 512));
-  if (Level() == KernelLevel::kAvx512) return MayHaveWindowsAvx512(p, n);
+  switch (Level()) {
+    case KernelLevel::kAvx512:
+      return MayHaveWindowsAvx512(p, n);
+    case KernelLevel::kAvx2:
+      return MayHaveWindowsAvx2(p, n);
+    default:
+      break;
+  }
   if (n <= 128) return QuickPiece(p, n);
   // Pieces [0, 128), [64, 192), ...: a stretch of up to 64 bytes lies whole
   // in one of them. Each gate's condition holds on a stretch that short
