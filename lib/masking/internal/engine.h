@@ -96,7 +96,7 @@ using HandFn = bool (*)(std::string_view text, std::size_t p, std::size_t we,
 // RE2 searches went, most of them rejected and retried one group later.
 // US_SSN and IPV4: fixed shapes of digits and separators. EMAIL: two
 // classes around one '@', then labels and dots. PHONE: E.164 and the
-// North American shapes.
+// North American shapes. IPV6: its alternatives as sets of positions.
 HandFn HandMatcher(Kind kind);
 
 struct Matcher {
