@@ -696,6 +696,107 @@ bool MatchIpv6(std::string_view text, std::size_t p, std::size_t we,
   return false;
 }
 
+// Tokens of the shape \b PREFIX [class]{lo,hi} \b (AWS key ids, GitHub,
+// Slack and Stripe tokens): the prefix is one of a few literals and starts
+// with a letter, so \b before it is a non-word byte before it; the run is
+// the bytes of the class after it, and the longest end in [lo, hi] of it
+// (within the window) with \b there wins; with several prefix forms, the
+// longest of their ends at the same start.
+struct TokenForm {
+  const char* prefix;  // '?' matches any byte of `alts`
+  const char* alts;
+  bool (*in_class)(char);
+  std::size_t lo, hi;
+};
+
+inline bool UpperOrDigit(char c) { return IsUpper(c) || IsDigit(c); }
+inline bool AlnumOrDash(char c) { return IsAlnum(c) || c == '-'; }
+inline bool AlnumOrUnderscore(char c) { return IsAlnum(c) || c == '_'; }
+
+std::size_t TokenEnd(std::string_view text, std::size_t q, std::size_t we,
+                     const TokenForm& f) {
+  const char* const t = text.data();
+  std::size_t i = q;
+  for (const char* c = f.prefix; *c != '\0'; ++c, ++i) {
+    if (i >= we) return 0;
+    if (*c == '?' ? std::strchr(f.alts, t[i]) == nullptr || t[i] == '\0'
+                  : t[i] != *c) {
+      return 0;
+    }
+  }
+  const std::size_t r = i;
+  const std::size_t stop = std::min(we, r + f.hi);
+  while (i < stop && f.in_class(t[i])) ++i;
+  for (std::size_t end = i; end >= r + f.lo && end > r; --end) {
+    const bool after = end < text.size() && IsWord(t[end]);
+    if (IsWord(t[end - 1]) != after) return end;
+  }
+  return 0;
+}
+
+template <const TokenForm* const* kForms, int kCount>
+bool MatchToken(std::string_view text, std::size_t p, std::size_t we,
+                std::size_t* s, std::size_t* e) {
+  const char* const t = text.data();
+  for (std::size_t q = p; q < we; ++q) {
+    if (q > 0 && IsWord(t[q - 1])) continue;
+    std::size_t best = 0;
+    for (int k = 0; k < kCount; ++k) {
+      if (t[q] != kForms[k]->prefix[0]) continue;
+      best = std::max(best, TokenEnd(text, q, we, *kForms[k]));
+    }
+    if (best != 0) {
+      *s = q;
+      *e = best;
+      return true;
+    }
+  }
+  return false;
+}
+
+// \b(?:AKIA|ASIA)[A-Z0-9]{16}\b
+constexpr TokenForm kAkia{"AKIA", "", UpperOrDigit, 16, 16};
+constexpr TokenForm kAsia{"ASIA", "", UpperOrDigit, 16, 16};
+constexpr const TokenForm* kAwsForms[] = {&kAkia, &kAsia};
+// \b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})\b
+constexpr TokenForm kGh{"gh?_", "pousr", IsAlnum, 36, 251};
+constexpr TokenForm kGhPat{"github_pat_", "", AlnumOrUnderscore, 22, 255};
+constexpr const TokenForm* kGithubForms[] = {&kGh, &kGhPat};
+// \bxox[abposr]-[A-Za-z0-9-]{10,250}\b
+constexpr TokenForm kXox{"xox?-", "abposr", AlnumOrDash, 10, 250};
+constexpr const TokenForm* kSlackForms[] = {&kXox};
+// \b[rs]k_(?:live|test)_[A-Za-z0-9]{16,247}\b
+constexpr TokenForm kRkLive{"rk_live_", "", IsAlnum, 16, 247};
+constexpr TokenForm kRkTest{"rk_test_", "", IsAlnum, 16, 247};
+constexpr TokenForm kSkLive{"sk_live_", "", IsAlnum, 16, 247};
+constexpr TokenForm kSkTest{"sk_test_", "", IsAlnum, 16, 247};
+constexpr const TokenForm* kStripeForms[] = {&kRkLive, &kRkTest, &kSkLive,
+                                             &kSkTest};
+
+// \beyJ[A-Za-z0-9_-]{1,1000}\.eyJ: the run holds no '.', so it is all the
+// base64url bytes after "eyJ", and ".eyJ" must follow it.
+bool MatchJwt(std::string_view text, std::size_t p, std::size_t we,
+              std::size_t* s, std::size_t* e) {
+  const char* const t = text.data();
+  for (std::size_t q = p; q + 3 <= we; ++q) {
+    if (t[q] != 'e' || t[q + 1] != 'y' || t[q + 2] != 'J' ||
+        (q > 0 && IsWord(t[q - 1]))) {
+      continue;
+    }
+    const std::size_t r = q + 3, stop = std::min(we, r + 1001);
+    std::size_t i = r;
+    while (i < stop && IsB64Url(t[i])) ++i;
+    if (i == r || i - r > 1000 || i + 4 > we || t[i] != '.' ||
+        t[i + 1] != 'e' || t[i + 2] != 'y' || t[i + 3] != 'J') {
+      continue;
+    }
+    *s = q;
+    *e = i + 4;
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 HandFn HandMatcher(Kind kind) {
@@ -714,6 +815,16 @@ HandFn HandMatcher(Kind kind) {
       return MatchPhone;
     case Kind::kIpv6:
       return MatchIpv6;
+    case Kind::kAwsKeyId:
+      return MatchToken<kAwsForms, 2>;
+    case Kind::kGithub:
+      return MatchToken<kGithubForms, 2>;
+    case Kind::kSlack:
+      return MatchToken<kSlackForms, 1>;
+    case Kind::kStripe:
+      return MatchToken<kStripeForms, 4>;
+    case Kind::kJwt:
+      return MatchJwt;
     default:
       return nullptr;
   }

@@ -466,6 +466,35 @@ TEST_F(Equivalence, HandMatchersAgreeWithRe2) {
                  "::ffff:0:", "2001:db8:", "1:2:3:4:5:6:"};
         rare = {"g", "\xe9", " ", "_", "-", ":::"};
         break;
+      case internal::Kind::kAwsKeyId:
+        dense = {"AKIA", "ASIA", "A",   "K",   "I",         "Z",
+                 "1",    "ABCD", "09",  "a",   "_",         "-",
+                 " ",    "\xe9", "AKI", "ASI", "QWERTYUIOP"};
+        rare = {"a", "_", "-", " ", "\xe9"};
+        break;
+      case internal::Kind::kGithub:
+        dense = {"ghp_",       "gho_",       "ghx_",       "github_pat_",
+                 "abcdefghij", "ABCDEFGHIJ", "0123456789", "x",
+                 "_",          "-",          " ",          "\xe9",
+                 "gh",         "github_"};
+        rare = {"-", " ", "\xe9"};
+        break;
+      case internal::Kind::kSlack:
+        dense = {"xoxb-", "xoxp-", "xoxz-", "xox", "abcde", "ABC12", "-",
+                 "--",    "x",     "_",     " ",   "\xe9",  ".",     "9"};
+        rare = {"_", " ", "\xe9", "."};
+        break;
+      case internal::Kind::kStripe:
+        dense = {"sk_live_", "rk_test_", "sk_test_", "sk_", "pk_live_",
+                 "abcdefgh", "ABCD1234", "_",        "x",   "-",
+                 " ",        "\xe9",     "live",     "k"};
+        rare = {"-", " ", "\xe9"};
+        break;
+      case internal::Kind::kJwt:
+        dense = {"eyJ", "abc",  "A-_", ".", ".eyJ", "eyJhbGci", "x",
+                 " ",   "\xe9", "=",   "_", "-",    "ey",       "J"};
+        rare = {" ", "\xe9", "="};
+        break;
       default:  // IPv4
         dense = {"1",  "0", "25", "255", "256", "199", "300",
                  "01", ".", "..", "a",   "_",   "\xe9"};
@@ -548,7 +577,22 @@ TEST_F(Equivalence, HandMatchersAgreeWithRe2) {
            "::ffff:1.2.3.4", "::FFFF:0:10.0.0.1", "::ffff:0000:255.255.255.255",
            "::ffff:00000:1.2.3.4", "1:2:3:4::1.2.3.4", "1:2:3:4:5::1.2.3.4",
            "fe80::1%eth0", "abcde::1", "2001:db8::8a2e:370:7334",
-           "2001:0db8:85a3:0000:0000:8a2e:0370:7334"}) {
+           "2001:0db8:85a3:0000:0000:8a2e:0370:7334",
+           // Tokens: runs at and past their bounds, a word byte or '-'
+           // around them.
+           "AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLEX",
+           "xAKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPL",
+           "ghp_" + std::string(36, 'a'), "ghp_" + std::string(35, 'a'),
+           "ghp_" + std::string(251, 'a'), "ghp_" + std::string(252, 'a'),
+           "github_pat_" + std::string(255, '_'),
+           "github_pat_" + std::string(256, 'b'),
+           "xoxb-" + std::string(250, '-'), "xoxb-" + std::string(251, 'c'),
+           "xoxb-" + std::string(249, 'c') + "--", "xoxb-abcdefghij-",
+           "xoxb-abcdefghi-", "sk_live_" + std::string(247, 'd'),
+           "sk_live_" + std::string(248, 'd'), "rk_test_0123456789abcdef",
+           "eyJ" + std::string(1000, 'e') + ".eyJ",
+           "eyJ" + std::string(1001, 'e') + ".eyJ", "eyJ.eyJ", "eyJa.eyJ",
+           "xeyJa.eyJ", "-eyJa.eyJb.c"}) {
     auto a = fast_->Scan(ColumnPlan(), s);
     auto b = slow_->Scan(ColumnPlan(), s);
     EXPECT_TRUE(SameFindings(a, b))
