@@ -97,6 +97,8 @@ using HandFn = bool (*)(std::string_view text, std::size_t p, std::size_t we,
 // US_SSN and IPV4: fixed shapes of digits and separators. EMAIL: two
 // classes around one '@', then labels and dots. PHONE: E.164 and the
 // North American shapes. IPV6: its alternatives as sets of positions.
+// The tokens (AWS key id, GitHub, Slack, Stripe, the JWT head): a literal
+// prefix and a bounded run of one class.
 HandFn HandMatcher(Kind kind);
 
 struct Matcher {
