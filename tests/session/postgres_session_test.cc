@@ -7,8 +7,10 @@
 #include "hoop/session/postgres_session.h"
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -986,6 +988,212 @@ TEST(PostgresSession, SampleRowsStopAtTheCapMaskingDoesNot) {
   EXPECT_EQ(results[0].masked(0).count(), 70u) << "every row, not the sample";
   EXPECT_EQ(results[1].sample_rows_size(), 1);
   EXPECT_FALSE(results[1].sample_truncated());
+}
+
+// Random results (described and undescribed portals, Bind's result formats
+// of every length, text/binary/jsonb/exempt/column-rule columns, rows with
+// fewer or more cells than described, NULLs, the sample cap) against a
+// cell-by-cell reference written from the session's contract: each cell is
+// what MaskCell gives for its column's plan (after jsonb's version byte; a
+// binary cell that is not text passes, counted), and the sampled rows are
+// those cells (binary ones as hex).
+TEST(PostgresSession, RandomResultsMatchTheCellByCellReference) {
+  std::shared_ptr<const masking::Masker> m = RulesMasker();
+  ASSERT_NE(m, nullptr);
+  struct Type {
+    uint32_t oid;
+    const char* name;
+    int text;  // 0: binary is not text; 1: binary is the text; 2: + version
+  };
+  const Type kTypes[] = {{23, "int4", 0},      {25, "text", 1},
+                         {17, "bytea", 0},     {3802, "jsonb", 2},
+                         {1043, "varchar", 1}, {114, "json", 1}};
+  const char* const kNames[] = {"id", "note", "secret", "email", "data"};
+  const std::string kPool[] = {
+      "",
+      "1",
+      "plain words",
+      "ann@example.com",
+      "x ssn 078-05-1120 y",
+      std::string("\x01") + R"({"e":"bo@example.org"})",
+      "card 4111 1111 1111 1111",
+      std::string("\x01"),
+      "secret"};
+  std::mt19937 rng(20261126);
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  for (int round = 0; round < 60; ++round) {
+    SCOPED_TRACE(round);
+    Harness h(m, /*record=*/true);
+    struct Col {
+      std::string name;
+      Type type;
+      int16_t format;
+    };
+    std::vector<Col> cols(pick(5));
+    for (Col& c : cols) {
+      c = {kNames[pick(5)], kTypes[pick(6)], static_cast<int16_t>(pick(2))};
+    }
+    auto row_desc = [&](bool with_formats) {
+      pg::RowDescription rd;
+      for (const Col& c : cols) {
+        pg::FieldDescription f;
+        f.name = c.name;
+        f.type_oid = c.type.oid;
+        f.type_size = -1;
+        f.format = with_formats ? c.format : 0;
+        rd.fields.push_back(f);
+      }
+      return pg::Encode(rd);
+    };
+    std::vector<int16_t> bind_formats;
+    switch (pick(3)) {
+      case 0:
+        break;
+      case 1:
+        bind_formats = {static_cast<int16_t>(pick(2))};
+        break;
+      default:
+        bind_formats.resize(cols.size() + pick(2));
+        for (int16_t& f : bind_formats) f = static_cast<int16_t>(pick(2));
+    }
+    const bool described = pick(2) == 0;
+    std::string head;
+    if (described) {
+      // The portal's RowDescription says each column's format.
+      h.Client(Parse("", "select * from t") + Bind("", "", bind_formats) +
+               Describe('P', "") + Execute("") + Sync());
+      head = pg::Encode(pg::ParseComplete{}) + pg::Encode(pg::BindComplete{}) +
+             row_desc(true);
+    } else {
+      // Described as a statement (formats unknown then): Bind's formats.
+      h.Client(Parse("st", "select * from t") + Describe('S', "st") + Sync());
+      h.Server(pg::Encode(pg::ParseComplete{}) +
+               pg::Encode(pg::ParameterDescription{}) + row_desc(false) +
+               RFQ());
+      h.Client(Bind("", "st", bind_formats) + Execute("") + Sync());
+      head = pg::Encode(pg::BindComplete{});
+    }
+    // The format of cell i: for masking (a cell past the description is
+    // text) and for the sample.
+    auto format_of = [&](size_t i) -> int16_t {
+      if (described) return i < cols.size() ? cols[i].format : 0;
+      if (bind_formats.size() == 1) return bind_formats[0];
+      return i < bind_formats.size() ? bind_formats[i] : 0;
+    };
+    const SessionStats before = h.session->stats();
+    masking::Arena arena;
+    uint64_t masked = 0, binary = 0, rewritten = 0;
+    std::string in = head;
+    using Cells = std::vector<std::optional<std::string>>;
+    std::vector<Cells> want_rows, want_sample;
+    const size_t nrows = pick(3) == 0 ? 50 + pick(20) : pick(6);
+    for (size_t r = 0; r < nrows; ++r) {
+      size_t ncells = cols.size();
+      if (pick(4) == 0) ncells = pick(7);
+      std::vector<std::optional<std::string_view>> cells;
+      for (size_t i = 0; i < ncells; ++i) {
+        if (pick(6) == 0) {
+          cells.push_back(std::nullopt);
+        } else {
+          cells.push_back(kPool[pick(std::size(kPool))]);
+        }
+      }
+      in += Row(cells);
+      Cells want, sample;
+      bool changed = false;
+      for (size_t i = 0; i < ncells; ++i) {
+        if (!cells[i]) {
+          want.push_back(std::nullopt);
+          sample.push_back(std::nullopt);
+          continue;
+        }
+        const std::string_view v = *cells[i];
+        const bool col = i < cols.size();
+        const masking::ColumnPlan plan =
+            col ? m->PlanColumn(cols[i].name, cols[i].type.name)
+                : masking::ColumnPlan();
+        std::string out(v);
+        if (col && format_of(i) == 1 && cols[i].type.text == 0) {
+          ++binary;
+        } else if (col && format_of(i) == 1 && cols[i].type.text == 2) {
+          if (!v.empty()) {
+            const std::string_view t = v.substr(1);
+            const std::string_view mt = m->MaskCell(plan, t, &arena, nullptr);
+            if (mt.data() != t.data() || mt.size() != t.size()) {
+              out = std::string(v.substr(0, 1)) + std::string(mt);
+            }
+          }
+        } else {
+          out = std::string(m->MaskCell(plan, v, &arena, nullptr));
+        }
+        if (out != v) {
+          ++masked;
+          changed = true;
+        }
+        want.push_back(out);
+        if (format_of(i) == 1) {
+          static const char kHex[] = "0123456789abcdef";
+          std::string hex = "\\x";
+          for (unsigned char ch : out) {
+            hex.push_back(kHex[ch >> 4]);
+            hex.push_back(kHex[ch & 15]);
+          }
+          out = std::move(hex);
+        }
+        sample.push_back(std::move(out));
+      }
+      rewritten += changed;
+      want_rows.push_back(std::move(want));
+      if (r < 50) want_sample.push_back(std::move(sample));
+    }
+    h.to_client.clear();
+    h.Server(in + CC("SELECT n") + RFQ());
+    std::vector<Cells> got_rows;
+    for (const pg::Message& msg : ServerMessages(h.to_client)) {
+      const auto* row = std::get_if<pg::DataRow>(&msg);
+      if (row == nullptr) continue;
+      Cells cells;
+      for (const pg::Value& v : row->values) {
+        cells.push_back(v ? std::optional<std::string>(std::string(*v))
+                          : std::nullopt);
+      }
+      got_rows.push_back(std::move(cells));
+    }
+    EXPECT_EQ(got_rows, want_rows);
+    const SessionStats& after = h.session->stats();
+    EXPECT_EQ(after.cells_masked - before.cells_masked, masked);
+    EXPECT_EQ(after.binary_cells_unmasked - before.binary_cells_unmasked,
+              binary);
+    EXPECT_EQ(after.rows_rewritten - before.rows_rewritten, rewritten);
+    h.session->Finish(v1::END_REASON_CLIENT_CLOSED, "");
+    const v1::Result* result = nullptr;
+    std::vector<v1::Record> recs = h.Records();
+    for (const v1::Record& rec : recs) {
+      if (rec.has_result()) result = &rec.result();
+    }
+    ASSERT_NE(result, nullptr);
+    EXPECT_EQ(result->rows(), nrows);
+    EXPECT_EQ(result->sample_truncated(), nrows > 50);
+    ASSERT_EQ(static_cast<size_t>(result->sample_rows_size()),
+              want_sample.size());
+    for (size_t r = 0; r < want_sample.size(); ++r) {
+      const v1::Row& got = result->sample_rows(static_cast<int>(r));
+      ASSERT_EQ(static_cast<size_t>(got.cells_size()), want_sample[r].size());
+      std::vector<uint32_t> nulls;
+      for (size_t i = 0; i < want_sample[r].size(); ++i) {
+        if (!want_sample[r][i]) {
+          nulls.push_back(static_cast<uint32_t>(i));
+          EXPECT_EQ(got.cells(static_cast<int>(i)), "");
+        } else {
+          EXPECT_EQ(got.cells(static_cast<int>(i)), *want_sample[r][i])
+              << "row " << r << " cell " << i;
+        }
+      }
+      EXPECT_EQ(std::vector<uint32_t>(got.null_cells().begin(),
+                                      got.null_cells().end()),
+                nulls);
+    }
+  }
 }
 
 }  // namespace
