@@ -49,7 +49,8 @@
 //     the simple text alone, what each new text costs inherently.
 //
 // Run: build/bench/postgres_session_bench --benchmark_min_time=2
-// (HOOP_BENCH_ROWS=n changes the stream's row count.)
+// (HOOP_BENCH_ROWS=n changes the stream's row count; HOOP_BENCH_SHAPE=gateway
+// makes its rows those of the gateway benchmark's table, see GatewayShape.)
 
 #include <time.h>
 #include <unistd.h>
@@ -110,6 +111,53 @@ std::string RowDescription() {
   return pg::Encode(rd);
 }
 
+// HOOP_BENCH_SHAPE=gateway: the stream has the rows of the gateway
+// benchmark's bench_large table instead (id int4, email text with an email
+// in every row, note text "note <32 hex digits>", amount numeric, created
+// timestamptz): every row is rewritten.
+bool GatewayShape() {
+  static const bool g = [] {
+    const char* s = std::getenv("HOOP_BENCH_SHAPE");
+    return s != nullptr && std::string_view(s) == "gateway";
+  }();
+  return g;
+}
+
+struct StreamColumn {
+  const char* name;
+  std::uint32_t oid;
+  const char* type;
+};
+
+std::vector<StreamColumn> StreamColumns() {
+  if (GatewayShape()) {
+    return {{"id", 23, "int4"},
+            {"email", 25, "text"},
+            {"note", 25, "text"},
+            {"amount", 1700, "numeric"},
+            {"created", 1184, "timestamptz"}};
+  }
+  return {{"id", 23, "int4"},
+          {"customer", 25, "text"},
+          {"contact", 25, "text"},
+          {"note", 25, "text"},
+          {"created", 1184, "timestamptz"},
+          {"amount", 1700, "numeric"}};
+}
+
+std::string StreamRowDescription() {
+  pg::RowDescription rd;
+  for (const StreamColumn& c : StreamColumns()) {
+    pg::FieldDescription f;
+    f.name = c.name;
+    f.type_oid = c.oid;
+    f.type_size = c.oid == 23 ? 4 : -1;
+    f.format = 0;
+    rd.fields.push_back(f);
+  }
+  return pg::Encode(rd);
+}
+
 // The server's whole answer to kQuery. Deterministic.
 const std::string& ResultStream() {
   static const std::string* s = [] {
@@ -117,7 +165,31 @@ const std::string& ResultStream() {
     if (const char* n = std::getenv("HOOP_BENCH_ROWS")) rows = std::atoi(n);
     auto* out = new std::string;
     out->reserve(static_cast<std::size_t>(rows) * 112 + 4096);
-    out->append(RowDescription());
+    out->append(StreamRowDescription());
+    if (GatewayShape()) {
+      std::mt19937_64 rng(20261126);
+      std::vector<pg::Value> cells;
+      std::string id, email, note, amount, created;
+      static const char kHex[] = "0123456789abcdef";
+      for (int g = 1; g <= rows; ++g) {
+        id = std::to_string(g);
+        email = "customer" + id + "@example.com";
+        note = "note ";
+        for (int i = 0; i < 32; ++i) note.push_back(kHex[rng() % 16]);
+        const int cents = g % 100000;
+        amount =
+            std::to_string(cents / 100) + "." + std::to_string(10 + cents % 90);
+        created = "2026-01-0" + std::to_string(1 + g / 86400 % 9) + " " +
+                  std::to_string(10 + g / 3600 % 14) + ":" +
+                  std::to_string(10 + g / 60 % 50) + ":" +
+                  std::to_string(10 + g % 50) + "+00";
+        cells = {id, email, note, amount, created};
+        pg::Encode(pg::DataRow{cells}, out);
+      }
+      pg::Encode(pg::CommandComplete{"SELECT " + std::to_string(rows)}, out);
+      pg::Encode(pg::ReadyForQuery{'I'}, out);
+      return out;
+    }
     std::mt19937_64 rng(20261126);
     static const char* const kFirst[] = {"Maria",  "Jonas", "Aiko", "Pedro",
                                          "Fatima", "Liam",  "Chen", "Olga"};
@@ -299,12 +371,10 @@ void BM_Stream_Decode(benchmark::State& state) {
 void BM_Stream_DecodeMaskCells(benchmark::State& state) {
   const std::string& stream = ResultStream();
   const hoop::masking::Masker& m = *DefaultMasker();
-  const std::pair<const char*, const char*> cols[] = {
-      {"id", "int4"},   {"customer", "text"},       {"contact", "text"},
-      {"note", "text"}, {"created", "timestamptz"}, {"amount", "numeric"}};
   std::vector<hoop::masking::ColumnPlan> plans;
-  for (const auto& [name, type] : cols)
-    plans.push_back(m.PlanColumn(name, type));
+  for (const StreamColumn& c : StreamColumns()) {
+    plans.push_back(m.PlanColumn(c.name, c.type));
+  }
   hoop::masking::Arena arena(1 << 20);
   hoop::masking::MaskCounters counters;
   std::size_t changed = 0;

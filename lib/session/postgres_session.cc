@@ -554,6 +554,7 @@ class PostgresSession final : public Session {
   void BeginCall() {
     out_.Clear();
     arena_.Reset();
+    rows_arena_.Reset();
     ++row_epoch_;
   }
 
@@ -1882,7 +1883,10 @@ class PostgresSession final : public Session {
     // exactly what encoding the cells again would write).
     size_t size = f.bytes.size();
     for (const CellEdit& e : edits_) size = size - e.old_size + e.out.size();
-    char* buf = arena_.Allocate(size);
+    // In an arena of their own, rewritten rows that follow each other are
+    // adjacent: one output slice, not one per row (a proxy's writev takes
+    // a bounded number of slices at a time).
+    char* buf = rows_arena_.Allocate(size);
     char* w = buf;
     *w++ = 'D';
     PutU32(w, static_cast<uint32_t>(size - 1));
@@ -2063,6 +2067,7 @@ class PostgresSession final : public Session {
   pg::Decoder decoder_;
   Output out_;
   masking::Arena arena_;
+  masking::Arena rows_arena_{64 * 1024};  // rewritten DataRows only
   SessionStats stats_;
   absl::Time started_;
   bool need_peer_[2] = {false, false};

@@ -917,6 +917,27 @@ TEST(PostgresSession, RewrittenRowsAreTheMaskedCellsEncoded) {
   EXPECT_EQ(h1.to_client, want);
 }
 
+// Rewritten rows that follow each other leave as one slice, so that a proxy
+// writes a chunk of masked rows with few writev calls.
+TEST(PostgresSession, ConsecutiveRewrittenRowsAreOneSlice) {
+  Harness h(/*mask=*/true, /*record=*/false);
+  h.Client(Q("select email from customers"));
+  const std::string head = RowDesc({{"email", 25}});
+  std::string rows;
+  for (int i = 0; i < 200; ++i) {
+    rows += Row({"customer" + std::to_string(i) + "@example.com"});
+  }
+  const Output& out = h.Server(head + rows + CC("SELECT 200") + RFQ());
+  EXPECT_LE(out.to_client.size(), 3u) << "head, the rows, the tail";
+  EXPECT_THAT(h.to_client, Not(HasSubstr("@example.com")));
+  EXPECT_EQ(h.session->stats().rows_rewritten, 200u);
+  auto ms = ServerMessages(h.to_client);
+  ASSERT_EQ(ms.size(), 203u);
+  for (size_t i = 1; i <= 200; ++i) {
+    EXPECT_EQ(std::get<pg::DataRow>(ms[i]).values[0], "[EMAIL]");
+  }
+}
+
 // One portal re-bound with other result formats, its rows arriving in the
 // same chunk as the earlier ones: each run of rows is read with its own
 // formats (text bytea is masked, binary bytea is not), in the output and in
