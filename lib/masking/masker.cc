@@ -382,64 +382,46 @@ std::string_view Masker::MaskCell(const ColumnPlan& plan,
   rep.Find(value, 0, plan.detectors_, rep.options.prefilter, &groups, nullptr,
            /*quick_said_maybe=*/quick);
   if (groups.empty()) return value;
-  // REDACT (every built-in's default): the tokens are known, so the masked
-  // value is written straight into the arena, with no replacement buffer.
-  {
-    std::size_t masked = 0, tokens = 0;
-    bool redact = true;
-    for (const Span& g : groups) {
-      const MethodSpec& ms = rep.detectors[g.detector].method;
-      if (ms.kind != MethodSpec::Kind::kRedact) {
-        redact = false;
-        break;
-      }
-      masked += g.end - g.begin;
-      tokens += ms.token.size();
-    }
-    if (redact) {
-      const std::size_t total = value.size() - masked + tokens;
-      char* const out = arena->Allocate(total);
-      char* dst = out;
-      std::size_t p = 0;
-      for (const Span& g : groups) {
-        const std::string& token = rep.detectors[g.detector].method.token;
-        std::memcpy(dst, value.data() + p, g.begin - p);
-        dst += g.begin - p;
-        std::memcpy(dst, token.data(), token.size());
-        dst += token.size();
-        p = g.end;
-      }
-      std::memcpy(dst, value.data() + p, value.size() - p);
-      rep.Count(groups, counters);
-      return std::string_view(out, total);
-    }
-  }
-  // Render only the replacements, then copy the value around them straight
-  // into the arena: one pass over the bytes.
+  // Render only the replacements that need rendering (REDACT, every
+  // built-in's default, is its token as it stands), then copy the value
+  // around them straight into the arena: one pass over the bytes.
   thread_local std::string repl;
   repl.clear();
+  // Per group: the end of its rendering in `repl`, or kToken.
+  constexpr std::size_t kToken = ~std::size_t{0};
   absl::InlinedVector<std::size_t, 8> ends;
-  std::size_t masked = 0;
+  std::size_t masked = 0, tokens = 0;
   for (const Span& g : groups) {
-    if (!internal::AppendMasked(rep.detectors[g.detector].method,
-                                value.substr(g.begin, g.end - g.begin),
+    const MethodSpec& ms = rep.detectors[g.detector].method;
+    masked += g.end - g.begin;
+    if (ms.kind == MethodSpec::Kind::kRedact) {
+      tokens += ms.token.size();
+      ends.push_back(kToken);
+      continue;
+    }
+    if (!internal::AppendMasked(ms, value.substr(g.begin, g.end - g.begin),
                                 rep.hash_key, &repl)) {
       if (counters) counters->Add(rep.fail_counter(), value.size());
       return arena->Copy(rep.options.fail_token);
     }
     ends.push_back(repl.size());
-    masked += g.end - g.begin;
   }
-  const std::size_t total = value.size() - masked + repl.size();
+  const std::size_t total = value.size() - masked + repl.size() + tokens;
   char* const out = arena->Allocate(total);
   char* dst = out;
   std::size_t p = 0, r = 0;
   for (std::size_t k = 0; k < groups.size(); ++k) {
     std::memcpy(dst, value.data() + p, groups[k].begin - p);
     dst += groups[k].begin - p;
-    std::memcpy(dst, repl.data() + r, ends[k] - r);
-    dst += ends[k] - r;
-    r = ends[k];
+    std::string_view piece;
+    if (ends[k] == kToken) {
+      piece = rep.detectors[groups[k].detector].method.token;
+    } else {
+      piece = std::string_view(repl).substr(r, ends[k] - r);
+      r = ends[k];
+    }
+    std::memcpy(dst, piece.data(), piece.size());
+    dst += piece.size();
     p = groups[k].end;
   }
   std::memcpy(dst, value.data() + p, value.size() - p);
