@@ -1700,40 +1700,15 @@ class PostgresSession final : public Session {
     ToClient(bytes);
   }
 
-  // Masks one value. Returns `value` itself when nothing was masked.
+  // Masks one value (errors, notices, COPY fields: no run of rows to plan
+  // for). Returns `value` itself when nothing was masked.
   std::string_view MaskValue(const MaskChoice& mask, const ColumnPlan& plan,
                              std::string_view value, uint32_t type_oid,
                              int16_t format) {
-    if (mask.all) {
-      ++stats_.cells_masked;
-      return "[REDACTED]";
-    }
-    if (mask.masker == nullptr) return value;
-    std::string_view prefix;
-    std::string_view text = value;
-    if (format == 1) {
-      switch (BinaryTextOf(type_oid)) {
-        case BinaryText::kNo:
-          ++stats_.binary_cells_unmasked;
-          return value;
-        case BinaryText::kYes:
-          break;
-        case BinaryText::kJsonb:
-          if (text.empty()) return value;
-          prefix = text.substr(0, 1);
-          text.remove_prefix(1);
-          break;
-      }
-    }
-    std::string_view out = mask.masker->MaskCell(plan, text, &arena_,
-                                                 &acc_.counters);
-    if (out.data() == text.data() && out.size() == text.size()) return value;
-    ++stats_.cells_masked;
-    if (prefix.empty()) return out;
-    char* buf = arena_.Allocate(prefix.size() + out.size());
-    std::memcpy(buf, prefix.data(), prefix.size());
-    std::memcpy(buf + prefix.size(), out.data(), out.size());
-    return {buf, prefix.size() + out.size()};
+    CellPlan c;
+    c.plan = &plan;
+    c.how = CellHow(mask, plan, type_oid, format);
+    return MaskCellAs(c, mask.masker, value);
   }
 
   // The CellPlans for rows under (desc, formats, mask): MaskValue's and
